@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is
+# missing first (scripts/install-deps.sh).
+
+CARGO ?= cargo
+GUEST_ELFS := target/guests
+
+.PHONY: deps run test test-full bench lint fmt
+
+deps:
+	@./scripts/install-deps.sh
+
+## Run the executor on the example guests.
+run: deps
+	$(CARGO) build --release -p prover-service -p guests
+	./target/release/prover-service execute --elf $(GUEST_ELFS)/fibonacci.elf --frame-hex 5a
+	./target/release/prover-service execute --elf $(GUEST_ELFS)/keccak.elf --frame-hex 616263
+	./target/release/prover-service execute --elf $(GUEST_ELFS)/revm-smoke.elf \
+	    --frame-hex 000000000000000000000000000000000000000000000000000000000000002a
+
+## Build everything and run every test (what CI runs).
+test: deps lint
+	$(CARGO) test --workspace --all-targets --locked
+	$(CARGO) test --workspace --doc --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## The long differential run against qemu: 10,000 random programs.
+test-full: deps
+	QEMU_DIFF_PROGRAMS=10000 $(CARGO) test --release -p vm --test qemu_differential --locked -- --nocapture
+
+## Executor throughput (fast and trace mode).
+bench: deps
+	$(CARGO) bench -p vm --bench executor --locked
+
+fmt:
+	$(CARGO) fmt --all

@@ -1,0 +1,98 @@
+//! Cross-compiles the guest workspace (`guest/`) for `riscv32im-risc0-zkvm-elf`.
+//!
+//! This file is shared by `build.rs` (which embeds the ELFs into this crate) and by the
+//! library (which the reproducibility test uses to build them again elsewhere). The
+//! recipe is the one of DESIGN.md §3: Debian's `rustc-web`/`cargo-web` toolchain
+//! (`/usr/bin/rustc`, `/usr/bin/cargo`) with its own library sources, `RUSTC_BOOTSTRAP=1`,
+//! `-Zbuild-std=core,alloc` and `ld.lld`. Builds are reproducible: every absolute path
+//! that could reach the binary is remapped to a fixed prefix.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The rustc target of every guest.
+pub const GUEST_TARGET: &str = "riscv32im-risc0-zkvm-elf";
+/// The guest programs of the guest workspace, by package name.
+pub const GUEST_PROGRAMS: [&str; 3] = ["fibonacci", "keccak", "revm-smoke"];
+/// The Debian toolchain that builds guests (packages rustc-web, cargo-web, rust-web-src).
+pub const GUEST_RUSTC: &str = "/usr/bin/rustc";
+/// Cargo of the guest toolchain.
+pub const GUEST_CARGO: &str = "/usr/bin/cargo";
+
+/// Why the guest build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GuestBuildError {
+    /// A toolchain program is missing.
+    #[error("guest toolchain not found: {0} (run `make deps` to install rustc-web, cargo-web, rust-web-src and lld)")]
+    MissingToolchain(String),
+    /// Cargo could not be started.
+    #[error("cannot run {GUEST_CARGO}: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// Cargo reported a build failure.
+    #[error("guest build failed with {0}")]
+    Failed(std::process::ExitStatus),
+}
+
+/// Builds every guest program of `guest_dir` into `target_dir` and returns the paths of
+/// the ELF files, in the order of [`GUEST_PROGRAMS`].
+pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>, GuestBuildError> {
+    for tool in [GUEST_RUSTC, GUEST_CARGO, "/usr/bin/ld.lld"] {
+        if !Path::new(tool).exists() {
+            return Err(GuestBuildError::MissingToolchain(tool.to_string()));
+        }
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
+    let remaps = [
+        (guest_dir.to_path_buf(), "/guest"),
+        (guest_dir.join("..").join("abi"), "/abi"),
+        (target_dir.to_path_buf(), "/target"),
+        (cargo_home, "/cargo"),
+    ];
+    let mut flags = vec![
+        "-Clinker=ld.lld".to_string(),
+        format!("-Clink-arg=-T{}", guest_dir.join("link.x").display()),
+        "-Clink-arg=--build-id=none".to_string(),
+    ];
+    for (from, to) in &remaps {
+        let from = from.canonicalize().unwrap_or_else(|_| from.clone());
+        flags.push(format!("--remap-path-prefix={}={to}", from.display()));
+    }
+
+    let mut command = Command::new(GUEST_CARGO);
+    // Start from a clean slate: the host build's cargo sets variables (RUSTC, RUSTFLAGS,
+    // CARGO_*) that must not leak into the nested cross build.
+    for (key, _) in std::env::vars_os() {
+        let key_str = key.to_string_lossy();
+        if key_str.starts_with("CARGO_") && key_str != "CARGO_HOME"
+            || key_str.starts_with("RUSTC")
+            || key_str.starts_with("RUSTFLAGS")
+            || key_str == "RUSTDOCFLAGS"
+            || key_str.starts_with("RUSTUP_")
+            || key_str == "CARGO"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .current_dir(guest_dir)
+        .env("RUSTC", GUEST_RUSTC)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(["build", "--release", "--locked", "--target", GUEST_TARGET])
+        .args(["-Zbuild-std=core,alloc", "-Zbuild-std-features=compiler-builtins-mem"])
+        .arg("--target-dir")
+        .arg(target_dir);
+    for program in GUEST_PROGRAMS {
+        command.args(["-p", &format!("{program}-guest")]);
+    }
+    let status = command.status().map_err(GuestBuildError::Spawn)?;
+    if !status.success() {
+        return Err(GuestBuildError::Failed(status));
+    }
+    let out = target_dir.join(GUEST_TARGET).join("release");
+    Ok(GUEST_PROGRAMS.iter().map(|name| out.join(name)).collect())
+}

@@ -1,0 +1,25 @@
+//! The example guest programs, cross-compiled for `riscv32im` from `guest/` by this
+//! crate's build script, and the builder that does it.
+//!
+//! - [`FIBONACCI_ELF`]: reads `n: u32`, commits `(n, fib(n) mod 2^64)`.
+//! - [`KECCAK_ELF`]: reads a byte frame, commits its keccak-256 digest computed with the
+//!   `KECCAK_PERMUTE` syscall.
+//! - [`REVM_SMOKE_ELF`]: reads a 32-byte word, deploys and calls a contract with revm,
+//!   commits the 32-byte return data (`keccak256(word)`).
+
+mod builder;
+
+pub use builder::{
+    build_guests, GuestBuildError, GUEST_CARGO, GUEST_PROGRAMS, GUEST_RUSTC, GUEST_TARGET,
+};
+
+include!(concat!(env!("OUT_DIR"), "/elfs.rs"));
+
+/// The guest ELFs by program name, in the order of [`GUEST_PROGRAMS`].
+pub const GUEST_ELFS: [(&str, &[u8]); 3] =
+    [("fibonacci", FIBONACCI_ELF), ("keccak", KECCAK_ELF), ("revm-smoke", REVM_SMOKE_ELF)];
+
+/// The directory of the guest workspace (`guest/` in the repository).
+pub fn guest_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("guest")
+}

@@ -1,0 +1,28 @@
+//! Command-line interface: one subcommand per file.
+
+mod execute;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The prover service command line.
+#[derive(Debug, Parser)]
+#[command(name = "prover-service", version, about = "zkVM rollup prover service")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a guest ELF in the executor (fast mode) and print cycles and public output.
+    Execute(execute::ExecuteArgs),
+}
+
+/// Runs the chosen subcommand; the exit code tells success.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Execute(args) => execute::run(&args),
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, if it is missing. Idempotent; safe to run
+# on every `make` invocation. Needs root (or sudo) for apt on a fresh Debian machine.
+#
+#   rustc-web cargo-web rust-web-src lld   the guest toolchain (DESIGN.md §3)
+#   qemu-user                              qemu-riscv32, for the executor's differential tests
+set -euo pipefail
+
+need=()
+# Debian's rustc-web (1.85 or newer) provides /usr/bin/rustc with the riscv32im-risc0-zkvm-elf target.
+rustc_minor=$( { /usr/bin/rustc --version 2>/dev/null || true; } | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+[ "${rustc_minor:-0}" -ge 85 ] || need+=(rustc-web)
+[ -x /usr/bin/cargo ] || need+=(cargo-web)
+[ -d /usr/lib/rustlib/src/rust/library/core ] || need+=(rust-web-src)
+command -v ld.lld >/dev/null 2>&1 || need+=(lld)
+command -v qemu-riscv32 >/dev/null 2>&1 || need+=(qemu-user)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+for tool in /usr/bin/rustc /usr/bin/cargo ld.lld qemu-riscv32; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool is still missing" >&2; exit 1; }
+done
+command -v cargo >/dev/null 2>&1 || { echo "install-deps: the host Rust toolchain (cargo) is missing; install rustup" >&2; exit 1; }

@@ -17,14 +17,22 @@ run: deps
 	./target/release/prover-service execute --elf $(GUEST_ELFS)/revm-smoke.elf \
 	    --frame-hex 000000000000000000000000000000000000000000000000000000000000002a
 
+# guest/abi belongs to the guest workspace, whose manifest uses an unstable cargo
+# feature (trim-paths); RUSTC_BOOTSTRAP lets the host cargo read it.
+ABI := RUSTC_BOOTSTRAP=1 $(CARGO)
+ABI_ARGS := --manifest-path guest/abi/Cargo.toml --target-dir target/abi-host --locked
+
 ## Build everything and run every test (what CI runs).
 test: deps lint
 	$(CARGO) test --workspace --all-targets --locked
 	$(CARGO) test --workspace --doc --locked
+	$(ABI) test $(ABI_ARGS)
 
 lint:
-	$(CARGO) fmt --all -- --check
+	RUSTC_BOOTSTRAP=1 $(CARGO) fmt --all -- --check
+	cd guest && RUSTC_BOOTSTRAP=1 $(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(ABI) clippy $(ABI_ARGS) --all-targets -- -D warnings
 
 ## The long differential run against qemu: 10,000 random programs.
 test-full: deps
@@ -35,4 +43,5 @@ bench: deps
 	$(CARGO) bench -p vm --bench executor --locked
 
 fmt:
-	$(CARGO) fmt --all
+	RUSTC_BOOTSTRAP=1 $(CARGO) fmt --all
+	cd guest && RUSTC_BOOTSTRAP=1 $(CARGO) fmt --all

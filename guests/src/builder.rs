@@ -4,8 +4,8 @@
 //! library (which the reproducibility test uses to build them again elsewhere). The
 //! recipe is the one of DESIGN.md §3: Debian's `rustc-web`/`cargo-web` toolchain
 //! (`/usr/bin/rustc`, `/usr/bin/cargo`) with its own library sources, `RUSTC_BOOTSTRAP=1`,
-//! `-Zbuild-std=core,alloc` and `ld.lld`. Builds are reproducible: every absolute path
-//! that could reach the binary is remapped to a fixed prefix.
+//! `-Zbuild-std=core,alloc` and `ld.lld`. Builds are reproducible: the flags hold no
+//! absolute path, and the guest profile trims source paths (`trim-paths = "all"`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,25 +41,10 @@ pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>,
             return Err(GuestBuildError::MissingToolchain(tool.to_string()));
         }
     }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
-    let remaps = [
-        (guest_dir.to_path_buf(), "/guest"),
-        (guest_dir.join("..").join("abi"), "/abi"),
-        (target_dir.to_path_buf(), "/target"),
-        (cargo_home, "/cargo"),
-    ];
-    let mut flags = vec![
-        "-Clinker=ld.lld".to_string(),
-        format!("-Clink-arg=-T{}", guest_dir.join("link.x").display()),
-        "-Clink-arg=--build-id=none".to_string(),
-    ];
-    for (from, to) in &remaps {
-        let from = from.canonicalize().unwrap_or_else(|_| from.clone());
-        flags.push(format!("--remap-path-prefix={}={to}", from.display()));
-    }
+    // No absolute path may appear in the flags: they feed the crate hashes, which decide
+    // symbol names and function order. Paths inside the binary are trimmed by the
+    // `trim-paths` profile setting of guest/Cargo.toml.
+    let flags = ["-Clinker=ld.lld", "-Clink-arg=-Tlink.x", "-Clink-arg=--build-id=none"];
 
     let mut command = Command::new(GUEST_CARGO);
     // Start from a clean slate: the host build's cargo sets variables (RUSTC, RUSTFLAGS,

@@ -89,6 +89,16 @@ pub struct Program {
 impl Program {
     /// Parses and checks an ELF32 RISC-V executable.
     pub fn from_elf(bytes: &[u8]) -> Result<Self, ElfError> {
+        // Class and byte order decide how the rest of the header parses, so check them
+        // first: a 64-bit or big-endian file gets its own error, not a parse failure.
+        if bytes.len() >= elf_abi::EI_NIDENT && bytes.starts_with(&elf_abi::ELFMAGIC) {
+            if bytes[elf_abi::EI_CLASS] == elf_abi::ELFCLASS64 {
+                return Err(ElfError::WrongClass);
+            }
+            if bytes[elf_abi::EI_DATA] == elf_abi::ELFDATA2MSB {
+                return Err(ElfError::WrongEndianness);
+            }
+        }
         let file = ElfBytes::<AnyEndian>::minimal_parse(bytes)
             .map_err(|e| ElfError::Malformed(e.to_string()))?;
         let header = &file.ehdr;

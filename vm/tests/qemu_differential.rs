@@ -10,6 +10,7 @@
 //!
 //! `QEMU_DIFF_PROGRAMS` sets the number of programs (default 1,000; `make test-full` runs
 //! 10,000) and `QEMU_DIFF_SEED` the first seed.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod support;
 

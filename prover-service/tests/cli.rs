@@ -1,0 +1,87 @@
+//! The `prover-service execute` command line on the example guests and on bad input.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use std::process::Command;
+
+fn prover_service() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_prover-service"))
+}
+
+fn write_elf(dir: &tempfile::TempDir, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join("guest.elf");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn execute_prints_json_for_fibonacci() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, guests::FIBONACCI_ELF);
+    let out = prover_service()
+        .args(["execute", "--json", "--frame-hex", "0a", "--elf"])
+        .arg(&elf)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["exit_code"], 0);
+    // postcard (10u32, 55u64), zero padded to a word.
+    assert_eq!(report["output_hex"], "0a370000");
+    assert_eq!(report["syscalls"]["halt"], 1);
+    assert!(report["cycles"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn execute_reads_a_framed_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, guests::KECCAK_ELF);
+    let mut input = abi::io::InputBuilder::new();
+    input.write_bytes(b"abc").unwrap();
+    let input_path = dir.path().join("input.bin");
+    std::fs::write(&input_path, input.into_bytes()).unwrap();
+    let out = prover_service()
+        .args(["execute", "--elf"])
+        .arg(&elf)
+        .arg("--input")
+        .arg(&input_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_a_failing_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, b"\x7fELF garbage");
+    let out = prover_service().args(["execute", "--elf"]).arg(&elf).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed ELF file"));
+
+    let out = prover_service().args(["execute", "--elf", "/nonexistent.elf"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reading ELF /nonexistent.elf"));
+
+    let elf = write_elf(&dir, guests::FIBONACCI_ELF);
+    let out = prover_service()
+        .args(["execute", "--frame-hex", "zz", "--elf"])
+        .arg(&elf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // Missing input: the guest reads past the end of its input stream.
+    let out = prover_service().args(["execute", "--elf"]).arg(&elf).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("past the end of the input"));
+
+    // A guest that panics halts with a non-zero exit code: the command fails with 1.
+    let out =
+        prover_service().args(["execute", "--frame-hex", "", "--elf"]).arg(&elf).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exit code:    101"));
+}

@@ -1,0 +1,22 @@
+# Multi-stage build of the prover service and the guest programs.
+#
+# Stage 1 builds on Debian bookworm with the same toolchains as CI: rustup's stable Rust
+# for the host, Debian's rustc-web/cargo-web (from bookworm-updates/security, as on the
+# CI machines) for the riscv32im guests.
+FROM rust:1-bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        rustc-web cargo-web rust-web-src lld \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p prover-service -p guests
+
+# Stage 2: just the binary and the example guest ELFs.
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 prover
+COPY --from=build /src/target/release/prover-service /usr/local/bin/prover-service
+COPY --from=build /src/target/guests /opt/guests
+USER prover
+ENTRYPOINT ["prover-service"]
+CMD ["execute", "--elf", "/opt/guests/fibonacci.elf", "--frame-hex", "0a"]

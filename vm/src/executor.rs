@@ -15,17 +15,26 @@ use crate::tracer::Tracer;
 
 type Decoded = (u32, Result<Instruction, InvalidInstruction>);
 
-/// Instructions of the executable segments, decoded once. Stores into this range update it.
+/// Instructions of the executable segment holding the entry point, decoded once. Stores
+/// into this range update it; code elsewhere is fetched and decoded on every execution.
 struct CodeCache {
     base: u32,
     end: u32,
     slots: Vec<Decoded>,
 }
 
+/// Largest code range the cache covers (bytes), so a crafted ELF cannot make it huge.
+const MAX_CACHED_CODE: u32 = 64 << 20;
+
 impl CodeCache {
     fn new(program: &Program) -> Self {
-        let base = program.executable.iter().map(|r| r.0).min().unwrap_or(0);
-        let end = program.executable.iter().map(|r| r.1).max().unwrap_or(0);
+        let (base, end) = program
+            .executable
+            .iter()
+            .copied()
+            .find(|&(start, end)| (start..end).contains(&program.entry))
+            .unwrap_or((program.entry, program.entry));
+        let end = end.min(base.saturating_add(MAX_CACHED_CODE));
         let slots = (base..end)
             .step_by(4)
             .map(|addr| {

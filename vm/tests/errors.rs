@@ -206,3 +206,17 @@ fn unusable_configuration_is_refused() {
     let err = vm::execute(&valid_elf().to_bytes(), &[], &config).unwrap_err();
     assert!(matches!(err, VmError::Config(_)), "{err}");
 }
+
+#[test]
+fn far_apart_code_segments_run_without_a_huge_code_cache() {
+    // Two executable segments 256 MiB apart: the second is reached by a jump.
+    let far = 0x1000_0000;
+    let mut first = Asm::new();
+    first.li(1, far).op(Jalr, 0, 1, 0, 0);
+    let file = ElfFile::riscv(
+        CODE_BASE,
+        vec![Segment::code(CODE_BASE, &first.words), Segment::code(far, &halting_code())],
+    );
+    let summary = vm::execute(&file.to_bytes(), &[], &ExecutorConfig::default()).unwrap();
+    assert_eq!(summary.exit_code, 0);
+}

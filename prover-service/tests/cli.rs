@@ -28,6 +28,9 @@ fn execute_prints_json_for_fibonacci() {
     // postcard (10u32, 55u64), zero padded to a word.
     assert_eq!(report["output_hex"], "0a370000");
     assert_eq!(report["syscalls"]["halt"], 1);
+    let program = vm::Program::from_elf(guests::FIBONACCI_ELF).unwrap();
+    let id = format!("{:?}", circuits::paging::program_id(&program));
+    assert_eq!(report["program_id"], id.as_str());
     assert!(report["cycles"].as_u64().unwrap() > 100);
 }
 

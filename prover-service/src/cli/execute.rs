@@ -39,6 +39,8 @@ pub(crate) struct ExecuteArgs {
 /// The machine-readable report of `execute --json`.
 #[derive(Debug, Serialize)]
 struct ExecuteReport {
+    /// The Poseidon page-tree root of the program's initial memory.
+    program_id: String,
     exit_code: u32,
     cycles: u64,
     instructions: u64,
@@ -50,9 +52,10 @@ struct ExecuteReport {
     logs: Vec<String>,
 }
 
-impl From<ExecutionSummary> for ExecuteReport {
-    fn from(s: ExecutionSummary) -> Self {
+impl ExecuteReport {
+    fn new(program_id: String, s: ExecutionSummary) -> Self {
         Self {
+            program_id,
             exit_code: s.exit_code,
             cycles: s.cycles,
             instructions: s.instructions,
@@ -98,9 +101,12 @@ pub(crate) fn run(args: &ExecuteArgs) -> anyhow::Result<ExitCode> {
         memory_limit_bytes: args.memory_limit,
         segment_po2: args.segment_po2,
     };
+    let program = vm::Program::from_elf(&elf)
+        .with_context(|| format!("loading ELF {}", args.elf.display()))?;
+    let program_id = format!("{:?}", circuits::paging::program_id(&program));
     let summary = vm::execute(&elf, &input, &config)
         .with_context(|| format!("executing {}", args.elf.display()))?;
-    let report = ExecuteReport::from(summary);
+    let report = ExecuteReport::new(program_id, summary);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -113,6 +119,7 @@ fn print_text(r: &ExecuteReport) {
     for line in &r.logs {
         println!("guest: {line}");
     }
+    println!("program id:   {}", r.program_id);
     println!("exit code:    {}", r.exit_code);
     println!("cycles:       {} ({} instructions)", r.cycles, r.instructions);
     println!("segments:     {} of 2^{} rows", r.segments, r.segment_po2);

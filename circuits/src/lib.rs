@@ -1,0 +1,16 @@
+//! The halo2 side of the zkVM, on BN254 (`Fr`) with the halo2-axiom proof system that
+//! halo2-base re-exports.
+//!
+//! What is here so far:
+//! - [`poseidon`]: the Poseidon permutation (width 3, x⁵, 8 full and 57 partial rounds,
+//!   the constants halo2-base generates), natively and as a dedicated custom gate.
+//! - [`paging`]: guest memory as a Poseidon Merkle tree of pages, the Merkle paths a
+//!   segment pages in and out with, and a program's identity (`program_id`), the root of
+//!   its initial memory.
+//!
+//! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
+
+pub mod paging;
+pub mod poseidon;
+
+pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;

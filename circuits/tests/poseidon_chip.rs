@@ -134,24 +134,11 @@ fn tampered_output_is_rejected() {
 /// Replaces the state after round `r` with `state` and recomputes every later round
 /// honestly, as a cheating prover who wants a consistent-looking trace would.
 fn continue_from(mut t: PermutationTrace, r: usize, state: [Fr; WIDTH]) -> PermutationTrace {
-    let constants = PoseidonConstants::get();
-    let mut s = state;
+    let rest = PermutationTrace::from_round(r + 1, state);
     t.states.truncate(r + 1);
-    t.states.push(s);
+    t.states.extend(rest.states);
     t.squares.truncate(r + 1);
-    for round in r + 1..ROUNDS {
-        let full = PoseidonConstants::is_full_round(round);
-        let mut sq = [Fr::zero(); WIDTH];
-        for j in 0..WIDTH {
-            if full || j == 0 {
-                let x = s[j] + constants.round_constants[round][j];
-                sq[j] = x * x;
-            }
-        }
-        t.squares.push(sq);
-        circuits::poseidon::native::round(&mut s, round);
-        t.states.push(s);
-    }
+    t.squares.extend(rest.squares);
     t
 }
 

@@ -41,11 +41,17 @@ pub struct PermutationTrace {
 impl PermutationTrace {
     /// Computes the witness of the permutation of `input`.
     pub fn new(input: [Fr; WIDTH]) -> Self {
+        Self::from_round(0, input)
+    }
+
+    /// The witness of rounds `first_round..` applied to `state`: `states[0]` is `state`
+    /// and `states.last()` the permutation output.
+    pub fn from_round(first_round: usize, state: [Fr; WIDTH]) -> Self {
         let constants = PoseidonConstants::get();
-        let mut states = vec![input];
-        let mut squares = Vec::with_capacity(ROUNDS);
-        let mut state = input;
-        for r in 0..ROUNDS {
+        let mut states = vec![state];
+        let mut squares = Vec::with_capacity(ROUNDS.saturating_sub(first_round));
+        let mut state = state;
+        for r in first_round..ROUNDS {
             let full = PoseidonConstants::is_full_round(r);
             let mut sq = [Fr::zero(); WIDTH];
             for i in 0..WIDTH {

@@ -5,7 +5,7 @@
 //! recipe is the one of DESIGN.md §3: Debian's `rustc-web`/`cargo-web` toolchain
 //! (`/usr/bin/rustc`, `/usr/bin/cargo`) with its own library sources, `RUSTC_BOOTSTRAP=1`,
 //! `-Zbuild-std=core,alloc` and `ld.lld`. Builds are reproducible: the flags hold no
-//! absolute path, and the guest profile trims source paths (`trim-paths = "all"`).
+//! absolute path, and cargo trims source paths (`-Ztrim-paths`, profile `trim-paths = "all"`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,8 +42,9 @@ pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>,
         }
     }
     // No absolute path may appear in the flags: they feed the crate hashes, which decide
-    // symbol names and function order. Paths inside the binary are trimmed by the
-    // `trim-paths` profile setting of guest/Cargo.toml.
+    // symbol names and function order. Paths inside the binary are trimmed by cargo's
+    // (unstable) trim-paths, enabled below on the command line rather than in the
+    // manifest, so that stable cargo can still read guest/Cargo.toml.
     let flags = ["-Clinker=ld.lld", "-Clink-arg=-Tlink.x", "-Clink-arg=--build-id=none"];
 
     let mut command = Command::new(GUEST_CARGO);
@@ -67,8 +68,10 @@ pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>,
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
         .env("SOURCE_DATE_EPOCH", "0")
+        .env("CARGO_PROFILE_RELEASE_TRIM_PATHS", "all")
         .args(["build", "--release", "--locked", "--target", GUEST_TARGET])
         .args(["-Zbuild-std=core,alloc", "-Zbuild-std-features=compiler-builtins-mem"])
+        .arg("-Ztrim-paths")
         .arg("--target-dir")
         .arg(target_dir);
     for program in GUEST_PROGRAMS {

@@ -244,6 +244,25 @@ impl Executor {
         Ok(aligned)
     }
 
+    /// Reads the aligned word holding a `width`-byte access at `addr`, logging the read
+    /// at `row` and `slot`.
+    #[inline(always)]
+    fn read_data<T: Tracer>(
+        &mut self,
+        tracer: &mut T,
+        row: u64,
+        slot: u64,
+        addr: u32,
+        width: u32,
+    ) -> Result<u32, ExecutionError> {
+        let aligned = self.data_addr(addr, width)?;
+        let word = self.memory.word(aligned);
+        if T::ENABLED {
+            tracer.access(&self.memory, row, slot, aligned, AccessKind::Read, word, word);
+        }
+        Ok(word)
+    }
+
     #[inline(always)]
     pub(crate) fn load_word<T: Tracer>(
         &mut self,
@@ -252,12 +271,7 @@ impl Executor {
         slot: u64,
         addr: u32,
     ) -> Result<u32, ExecutionError> {
-        let aligned = self.data_addr(addr, 4)?;
-        let value = self.memory.word(aligned);
-        if T::ENABLED {
-            tracer.access(&self.memory, row, slot, aligned, AccessKind::Read, value, value);
-        }
-        Ok(value)
+        self.read_data(tracer, row, slot, addr, 4)
     }
 
     #[inline(always)]
@@ -298,12 +312,7 @@ impl Executor {
         addr: u32,
         width: u32,
     ) -> Result<u32, ExecutionError> {
-        let aligned = self.data_addr(addr, width)?;
-        let word = self.memory.word(aligned);
-        if T::ENABLED {
-            tracer.access(&self.memory, self.row, SLOT_MEM, aligned, AccessKind::Read, word, word);
-        }
-        Ok(word >> (8 * (addr & 3)))
+        Ok(self.read_data(tracer, self.row, SLOT_MEM, addr, width)? >> (8 * (addr & 3)))
     }
 
     #[inline(always)]

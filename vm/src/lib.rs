@@ -85,10 +85,27 @@ impl Executor {
     }
 }
 
-fn start(elf: &[u8], input: &[u8], config: &ExecutorConfig) -> Result<Executor, VmError> {
+fn start(program: &Program, input: &[u8], config: &ExecutorConfig) -> Result<Executor, VmError> {
     config.validate()?;
-    let program = Program::from_elf(elf)?;
-    Ok(Executor::new(&program, input.to_vec(), config.clone())?)
+    Ok(Executor::new(program, input.to_vec(), config.clone())?)
+}
+
+/// Runs a loaded program in fast mode: no trace, just the outcome.
+pub fn execute_program(
+    program: &Program,
+    input: &[u8],
+    config: &ExecutorConfig,
+) -> Result<ExecutionSummary, VmError> {
+    Ok(start(program, input, config)?.run_fast()?)
+}
+
+/// Runs a loaded program in trace mode and returns its segment records.
+pub fn trace_program(
+    program: &Program,
+    input: &[u8],
+    config: &ExecutorConfig,
+) -> Result<(ExecutionSummary, Vec<SegmentRecord>), VmError> {
+    Ok(start(program, input, config)?.run_traced()?)
 }
 
 /// Runs a guest ELF in fast mode: no trace, just the outcome.
@@ -97,7 +114,7 @@ pub fn execute(
     input: &[u8],
     config: &ExecutorConfig,
 ) -> Result<ExecutionSummary, VmError> {
-    Ok(start(elf, input, config)?.run_fast()?)
+    execute_program(&Program::from_elf(elf)?, input, config)
 }
 
 /// Runs a guest ELF in trace mode and returns its segment records.
@@ -106,5 +123,5 @@ pub fn trace(
     input: &[u8],
     config: &ExecutorConfig,
 ) -> Result<(ExecutionSummary, Vec<SegmentRecord>), VmError> {
-    Ok(start(elf, input, config)?.run_traced()?)
+    trace_program(&Program::from_elf(elf)?, input, config)
 }

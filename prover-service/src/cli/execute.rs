@@ -104,7 +104,7 @@ pub(crate) fn run(args: &ExecuteArgs) -> anyhow::Result<ExitCode> {
     let program = vm::Program::from_elf(&elf)
         .with_context(|| format!("loading ELF {}", args.elf.display()))?;
     let program_id = format!("{:?}", circuits::paging::program_id(&program));
-    let summary = vm::execute(&elf, &input, &config)
+    let summary = vm::execute_program(&program, &input, &config)
         .with_context(|| format!("executing {}", args.elf.display()))?;
     let report = ExecuteReport::new(program_id, summary);
     if args.json {

@@ -12,5 +12,6 @@
 
 pub mod paging;
 pub mod poseidon;
+pub mod segment;
 
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;

@@ -8,6 +8,10 @@ use crate::error::VmError;
 pub const MIN_SEGMENT_PO2: u32 = 9;
 /// Largest allowed segment size (log2 rows).
 pub const MAX_SEGMENT_PO2: u32 = 26;
+/// Rows of every `2^segment_po2` that the segment circuit keeps for itself (halo2's
+/// blinding rows and a closing row), so a segment of `2^segment_po2` rows fits a circuit of
+/// `2^segment_po2` rows.
+pub const SEGMENT_RESERVED_ROWS: u64 = 64;
 
 /// Limits and segmenting for one execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,7 +21,8 @@ pub struct ExecutorConfig {
     /// Execution fails once the guest touches more than this many bytes of memory
     /// (counted in whole pages, program image included).
     pub memory_limit_bytes: u64,
-    /// Segments hold `2^segment_po2` rows.
+    /// Segments hold `2^segment_po2 - SEGMENT_RESERVED_ROWS` rows and are proved by a
+    /// circuit of `2^segment_po2` rows.
     pub segment_po2: u32,
 }
 
@@ -28,9 +33,9 @@ impl Default for ExecutorConfig {
 }
 
 impl ExecutorConfig {
-    /// Rows per segment.
+    /// Rows per segment: `2^segment_po2` less [`SEGMENT_RESERVED_ROWS`].
     pub fn segment_rows(&self) -> u64 {
-        1 << self.segment_po2
+        (1 << self.segment_po2) - SEGMENT_RESERVED_ROWS
     }
 
     /// Checks that the configuration is usable.

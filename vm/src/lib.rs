@@ -33,7 +33,7 @@ mod syscall;
 pub mod trace;
 mod tracer;
 
-pub use config::{ExecutorConfig, MAX_SEGMENT_PO2, MIN_SEGMENT_PO2};
+pub use config::{ExecutorConfig, MAX_SEGMENT_PO2, MIN_SEGMENT_PO2, SEGMENT_RESERVED_ROWS};
 pub use elf::{ElfError, Program};
 pub use error::{ErrorKind, ExecutionError, VmError};
 pub use executor::{alu, branch_taken, Executor};

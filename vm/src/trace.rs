@@ -1,6 +1,7 @@
 //! The segment record: the plain-data boundary between the executor and the circuits.
 //!
-//! Execution in trace mode is cut into segments of at most `2^segment_po2` rows. A row is
+//! Execution in trace mode is cut into segments of at most `2^segment_po2 - 64` rows (see
+//! [`crate::SEGMENT_RESERVED_ROWS`]). A row is
 //! one executed instruction, or one data row of a syscall (a word the syscall reads
 //! and/or writes). Every row has [`TIMESTAMP_SLOTS`] timestamp slots, and the access in
 //! slot `s` of global row `r` has timestamp [`timestamp`]`(r, s)` = `5r + s + 1`; the
@@ -135,7 +136,7 @@ pub struct SegmentRecord {
     pub segment_po2: u32,
     /// Global row number of the first row.
     pub first_row: u64,
-    /// Number of rows used (at most `2^segment_po2`).
+    /// Number of rows used (at most `2^segment_po2 - SEGMENT_RESERVED_ROWS`).
     pub rows: u64,
     /// State before the first instruction.
     pub start: BoundaryState,

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::asm::{Asm, CODE_BASE};
+use support::asm::{Asm, Run, CODE_BASE};
 use vm::encode::{encode, inst};
 use vm::Opcode::{self, *};
 use vm::{alu, Program};

@@ -22,7 +22,7 @@ fn check_records(elf: &[u8], summary: &ExecutionSummary, segments: &[SegmentReco
     for (i, seg) in segments.iter().enumerate() {
         assert_eq!(seg.index as usize, i);
         assert_eq!(seg.first_row, row, "segments are contiguous in rows");
-        assert!(seg.rows <= 1 << seg.segment_po2);
+        assert!(seg.rows <= (1 << seg.segment_po2) - vm::SEGMENT_RESERVED_ROWS);
         row += seg.rows;
         match &previous_end {
             None => assert_eq!((seg.start.pc, seg.start.registers), (program.entry, [0; 32])),

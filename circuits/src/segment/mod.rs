@@ -1,0 +1,37 @@
+//! The VM segment circuit: proves that one `vm::SegmentRecord` is a correct RV32IM
+//! execution from its start state to its end state.
+//!
+//! Layout: one row per cycle (an instruction, or one data word of a syscall), plus page rows
+//! in their own columns. Constraints are custom gates of degree at most 5 (see `cpu.rs`);
+//! range checks, the decode table and the memory argument are fractions on one LogUp bus
+//! (`logup.rs`, `memory.rs`) over two second-phase challenges.
+
+mod bus_witness;
+mod circuit;
+mod cpu;
+mod expr;
+mod layout;
+mod logup;
+mod memory;
+mod tables;
+mod witness;
+
+pub use circuit::{usable_rows, SegmentCircuit, SegmentConfig, MIN_SEGMENT_K};
+pub use witness::SegmentPublicInputs;
+
+/// Why a segment record cannot be turned into a circuit witness.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SegmentError {
+    /// The circuit is smaller than its tables.
+    #[error("a segment circuit needs k >= {MIN_SEGMENT_K}, got {0}")]
+    CircuitTooSmall(u32),
+    /// The segment has more rows than the circuit (or none).
+    #[error("the segment's row count does not fit the circuit")]
+    TooManyRows,
+    /// The segment touches more pages than fit the circuit's page rows.
+    #[error("the segment touches {0} pages, more than the circuit's page rows hold")]
+    TooManyPages(usize),
+    /// The record is inconsistent.
+    #[error("malformed segment record: {0}")]
+    Malformed(&'static str),
+}

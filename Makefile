@@ -24,7 +24,7 @@ ABI_ARGS := --manifest-path guest/abi/Cargo.toml --target-dir target/abi-host --
 
 ## Build everything and run every test (what CI runs).
 test: deps lint
-	$(CARGO) test --workspace --lib --bins --tests --locked
+	$(CARGO) test --workspace --lib --bins --tests --locked --profile ci
 	$(CARGO) test --workspace --doc --locked
 	$(ABI) test $(ABI_ARGS)
 

@@ -75,13 +75,14 @@ impl SegmentCircuit {
         self.k
     }
 
-    /// Test support: a copy with one first-phase cell replaced.
+    /// Test support: a copy with first-phase cells replaced (`(row, column, value)`).
     #[doc(hidden)]
-    pub fn with_cell(&self, row: usize, column: &str, value: u64) -> Option<Self> {
+    pub fn with_cells(&self, changes: &[(usize, &str, u64)]) -> Option<Self> {
         let (rows, public) = self.witness.as_ref()?;
         let mut rows = rows.clone();
-        let target = rows.get_mut(row)?;
-        super::layout::set_by_name(target, column, value)?;
+        for &(row, column, value) in changes {
+            super::layout::set_by_name(rows.get_mut(row)?, column, value)?;
+        }
         Some(Self { k: self.k, witness: Some((rows, *public)), columns: OnceLock::new() })
     }
 

@@ -1,0 +1,250 @@
+//! Tamper tests for the segment circuit: a valid witness with one value changed (or a few,
+//! changed consistently so that one constraint family is the target) must be rejected by
+//! MockProver. `circuits/CONSTRAINTS.md` maps each constraint family to its test here.
+//!
+//! Tampers of row-local families are batched: many rows are changed at once, far apart,
+//! and every changed row must show a failing constraint at that row. Tampers that only the
+//! memory argument or the public inputs can catch get a run each.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+
+use circuits::segment::{SegmentCircuit, SegmentPublicInputs, MIN_SEGMENT_K};
+use halo2_base::halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
+use vm::{decode, ExecutorConfig, Opcode, SegmentRecord};
+
+const K: u32 = MIN_SEGMENT_K;
+
+fn random_record(seed: u64) -> SegmentRecord {
+    let config = ExecutorConfig { segment_po2: K, ..ExecutorConfig::default() };
+    let program = testkit::random_program::program(seed);
+    let (_, mut segments) = vm::trace_program(&program, &[], &config).unwrap();
+    assert_eq!(segments.len(), 1);
+    segments.remove(0)
+}
+
+/// Local rows of the instructions with `opcode`.
+fn rows_of(record: &SegmentRecord, opcode: Opcode) -> Vec<usize> {
+    record
+        .events
+        .iter()
+        .filter(|e| decode(e.word).map(|i| i.opcode) == Ok(opcode))
+        .map(|e| (e.row - record.first_row) as usize)
+        .collect()
+}
+
+/// Failures as (row, constraint description).
+fn failures(circuit: &SegmentCircuit) -> Vec<(usize, String)> {
+    let prover = MockProver::run(K, circuit, circuit.instances()).unwrap();
+    match prover.verify() {
+        Ok(()) => Vec::new(),
+        Err(failures) => failures
+            .into_iter()
+            .map(|f| {
+                let row = match &f {
+                    VerifyFailure::ConstraintNotSatisfied {
+                        location: FailureLocation::InRegion { offset, .. },
+                        ..
+                    } => *offset,
+                    _ => usize::MAX,
+                };
+                let text = f.to_string();
+                (row, text.lines().next().unwrap_or_default().to_string())
+            })
+            .collect(),
+    }
+}
+
+fn bump(value: u64, modulus: u64) -> u64 {
+    (value + 1) % modulus
+}
+
+/// One tamper of a row-local family: the rows to change and what to change there.
+struct Tamper {
+    family: &'static str,
+    row: usize,
+    changes: Vec<(usize, &'static str, u64)>,
+}
+
+fn single(circuit: &SegmentCircuit, family: &'static str, row: usize, column: &'static str, modulus: u64) -> Tamper {
+    let value = bump(circuit.cell(row, column).unwrap(), modulus);
+    Tamper { family, row, changes: vec![(row, column, value)] }
+}
+
+/// The ALU result (byte 0 of C) changed, with the register write kept consistent so that
+/// the family's own constraint is what fails.
+fn result(circuit: &SegmentCircuit, family: &'static str, row: usize) -> Tamper {
+    let c0 = circuit.cell(row, "c0").unwrap();
+    let new = if c0 == 255 { 254 } else { c0 + 1 };
+    let mut changes = vec![(row, "c0", new)];
+    let rd_val = circuit.cell(row, "rd_val").unwrap();
+    if rd_val != 0 {
+        changes.push((row, "rd_val", rd_val + new - c0));
+    }
+    Tamper { family, row, changes }
+}
+
+#[test]
+fn row_local_tampers_are_each_rejected_at_their_row() {
+    let records: Vec<SegmentRecord> = (1..=4).map(random_record).collect();
+    // One circuit per record; tampers are spread over them and kept 3+ rows apart.
+    let circuits: Vec<SegmentCircuit> =
+        records.iter().map(|r| SegmentCircuit::new(K, r).unwrap()).collect();
+    let mut plans: Vec<Vec<Tamper>> = (0..records.len()).map(|_| Vec::new()).collect();
+    let mut used: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); records.len()];
+    let mut missing = Vec::new();
+    use Opcode::*;
+    let cases: Vec<(Opcode, &'static str, &'static str)> = vec![
+        (Add, "ADD result", "c0"),
+        (Addi, "ADDI result", "c0"),
+        (Sub, "SUB result", "c0"),
+        (Slt, "SLT result", "c0"),
+        (Sltu, "SLTU result", "c0"),
+        (Slti, "SLTI result", "c0"),
+        (Sltiu, "SLTIU result", "c0"),
+        (Xor, "XOR result", "c0"),
+        (Xori, "XORI result", "c0"),
+        (Or, "OR result", "c0"),
+        (Ori, "ORI result", "c0"),
+        (And, "AND result", "c0"),
+        (Andi, "ANDI result", "c0"),
+        (Sll, "SLL result", "c0"),
+        (Slli, "SLLI result", "c0"),
+        (Srl, "SRL result", "c0"),
+        (Srli, "SRLI result", "c0"),
+        (Sra, "SRA result", "c0"),
+        (Srai, "SRAI result", "c0"),
+        (Mul, "MUL result", "c0"),
+        (Mulh, "MULH result", "c0"),
+        (Mulhsu, "MULHSU result", "c0"),
+        (Mulhu, "MULHU result", "c0"),
+        (Div, "DIV result", "c0"),
+        (Divu, "DIVU result", "c0"),
+        (Rem, "REM result", "c0"),
+        (Remu, "REMU result", "c0"),
+        (Lui, "LUI result", "c0"),
+        (Auipc, "AUIPC result", "c0"),
+        (Jal, "JAL link", "c0"),
+        (Jalr, "JALR link", "c0"),
+        (Lb, "LB value", "c0"),
+        (Lbu, "LBU value", "c0"),
+        (Lh, "LH value", "c0"),
+        (Lhu, "LHU value", "c0"),
+        (Lw, "LW value", "c0"),
+        (Sb, "SB merged word", "x0"),
+        (Sh, "SH merged word", "x0"),
+        (Sw, "SW stored word", "x0"),
+        (Beq, "BEQ taken", "taken"),
+        (Bne, "BNE taken", "taken"),
+        (Blt, "BLT taken", "taken"),
+        (Bge, "BGE taken", "taken"),
+        (Bltu, "BLTU taken", "taken"),
+        (Bgeu, "BGEU taken", "taken"),
+        (Jal, "JAL target", "next_pc"),
+        (Jalr, "JALR target", "next_pc"),
+        (Sw, "decode: immediate bit", "rd_hi"),
+        (Add, "register write", "rd_val"),
+        (Lw, "load address", "maddr"),
+        (Sh, "store alignment", "off0"),
+        (Addi, "timestamp gap bytes", "d3"),
+    ];
+    for (opcode, family, column) in cases {
+        let mut placed = false;
+        'records: for (i, record) in records.iter().enumerate() {
+            for row in rows_of(record, opcode) {
+                if used[i].range(row.saturating_sub(3)..row + 4).next().is_some() || row == 0 {
+                    continue;
+                }
+                let circuit = &circuits[i];
+                let tamper = match column {
+                    "c0" => result(circuit, family, row),
+                    "taken" | "off0" => single(circuit, family, row, column, 2),
+                    "x0" | "d3" => single(circuit, family, row, column, 256),
+                    "rd_hi" => single(circuit, family, row, column, 16),
+                    _ => single(circuit, family, row, column, u64::MAX),
+                };
+                used[i].insert(row);
+                plans[i].push(tamper);
+                placed = true;
+                break 'records;
+            }
+        }
+        if !placed {
+            missing.push(family);
+        }
+    }
+    assert!(missing.is_empty(), "no row found for {missing:?}");
+    let mut report = Vec::new();
+    for (circuit, plan) in circuits.iter().zip(&plans) {
+        let changes: Vec<(usize, &str, u64)> = plan.iter().flat_map(|t| t.changes.clone()).collect();
+        let bad = circuit.with_cells(&changes).unwrap();
+        let found = failures(&bad);
+        for tamper in plan {
+            let at_row: Vec<&String> =
+                found.iter().filter(|(r, _)| *r == tamper.row).map(|(_, s)| s).collect();
+            assert!(!at_row.is_empty(), "{} (row {}) was not rejected", tamper.family, tamper.row);
+            report.push(format!("{}: {}", tamper.family, at_row[0]));
+        }
+    }
+    println!("{}", report.join("\n"));
+}
+
+#[test]
+fn a_load_of_a_value_never_written_is_rejected_by_the_memory_argument() {
+    let record = random_record(1);
+    let circuit = SegmentCircuit::new(K, &record).unwrap();
+    let row = rows_of(&record, Opcode::Lw)
+        .into_iter()
+        .find(|&r| circuit.cell(r, "x0").unwrap() < 255)
+        .unwrap();
+    // Every CPU constraint still holds: the loaded word and the result move together.
+    let mut changes = vec![];
+    for column in ["x0", "c0", "mval", "mprev"] {
+        changes.push((row, column, circuit.cell(row, column).unwrap() + 1));
+    }
+    if circuit.cell(row, "rd_val").unwrap() != 0 || circuit.cell(row, "c0").unwrap() == 0 {
+        let rd_val = circuit.cell(row, "rd_val").unwrap();
+        if rd_val != 0 {
+            changes.push((row, "rd_val", rd_val + 1));
+        }
+    }
+    let found = failures(&circuit.with_cells(&changes).unwrap());
+    assert!(!found.is_empty(), "a forged load passed");
+    assert!(found.iter().all(|(_, s)| s.contains("logup")), "only the bus should object: {found:?}");
+}
+
+#[test]
+fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
+    let record = random_record(2);
+    let circuit = SegmentCircuit::new(K, &record).unwrap();
+    let row = rows_of(&record, Opcode::Add)[0];
+    // Decode: the instruction word's opcode or funct3 no longer matches the fetched word
+    // and the decode table (both on the bus).
+    let addi = rows_of(&record, Opcode::Addi)[0];
+    for (row, column, value) in [(addi, "opcode", 0x33), (row, "f3_2", 1)] {
+        let bad = circuit.with_cells(&[(row, column, value)]).unwrap();
+        assert!(!failures(&bad).is_empty(), "decode tamper {column} passed");
+    }
+    // A previous-access timestamp moved to the present.
+    let bad = circuit.with_cells(&[(row, "pts_rs1", 5 * row as u64 + 2)]).unwrap();
+    assert!(!failures(&bad).is_empty(), "timestamp order");
+    // Paged-in and paged-out contents of the data page (the second page block).
+    let data_row = 256 + 5;
+    for column in ["pg_in", "pg_out", "pg_ts"] {
+        let value = circuit.cell(data_row, column).unwrap() + 1;
+        let bad = circuit.with_cells(&[(data_row, column, value)]).unwrap();
+        assert!(!failures(&bad).is_empty(), "{column} tamper passed");
+    }
+    // Public inputs.
+    let public = circuit.public_inputs().unwrap();
+    let variants = [
+        SegmentPublicInputs { pc_start: public.pc_start + 4, ..public },
+        SegmentPublicInputs { pc_end: public.pc_end + 4, ..public },
+        SegmentPublicInputs { halted: !public.halted, ..public },
+        SegmentPublicInputs { exit_code: public.exit_code + 1, ..public },
+    ];
+    for variant in variants {
+        let bad = circuit.with_public_inputs(variant).unwrap();
+        assert!(!failures(&bad).is_empty(), "public input tamper {variant:?} passed");
+    }
+}

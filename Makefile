@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run test test-full bench lint fmt
+.PHONY: deps run test test-full bench bench-prover lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -41,6 +41,10 @@ test-full: deps
 ## Executor throughput (fast and trace mode).
 bench: deps
 	$(CARGO) bench -p vm --bench executor --locked
+
+## Segment proving: keygen, cycles/s, proof size, peak memory (SEGMENT_BENCH_K=17,18).
+bench-prover: deps
+	$(CARGO) bench -p circuits --bench segment_prover --locked
 
 fmt:
 	$(CARGO) fmt --all

@@ -66,7 +66,13 @@ struct Tamper {
     changes: Vec<(usize, &'static str, u64)>,
 }
 
-fn single(circuit: &SegmentCircuit, family: &'static str, row: usize, column: &'static str, modulus: u64) -> Tamper {
+fn single(
+    circuit: &SegmentCircuit,
+    family: &'static str,
+    row: usize,
+    column: &'static str,
+    modulus: u64,
+) -> Tamper {
     let value = bump(circuit.cell(row, column).unwrap(), modulus);
     Tamper { family, row, changes: vec![(row, column, value)] }
 }
@@ -176,7 +182,8 @@ fn row_local_tampers_are_each_rejected_at_their_row() {
     assert!(missing.is_empty(), "no row found for {missing:?}");
     let mut report = Vec::new();
     for (circuit, plan) in circuits.iter().zip(&plans) {
-        let changes: Vec<(usize, &str, u64)> = plan.iter().flat_map(|t| t.changes.clone()).collect();
+        let changes: Vec<(usize, &str, u64)> =
+            plan.iter().flat_map(|t| t.changes.clone()).collect();
         let bad = circuit.with_cells(&changes).unwrap();
         let found = failures(&bad);
         for tamper in plan {
@@ -210,7 +217,10 @@ fn a_load_of_a_value_never_written_is_rejected_by_the_memory_argument() {
     }
     let found = failures(&circuit.with_cells(&changes).unwrap());
     assert!(!found.is_empty(), "a forged load passed");
-    assert!(found.iter().all(|(_, s)| s.contains("logup")), "only the bus should object: {found:?}");
+    assert!(
+        found.iter().all(|(_, s)| s.contains("logup")),
+        "only the bus should object: {found:?}"
+    );
 }
 
 #[test]

@@ -13,10 +13,14 @@ mod expr;
 mod layout;
 mod logup;
 mod memory;
+mod prove;
 mod tables;
 mod witness;
 
 pub use circuit::{usable_rows, SegmentCircuit, SegmentConfig, MIN_SEGMENT_K};
+pub use prove::{
+    keygen, prove_segment, verify_segment, ProveError, SegmentProof, NUM_PUBLIC_INPUTS,
+};
 pub use witness::SegmentPublicInputs;
 
 /// Why a segment record cannot be turned into a circuit witness.

@@ -1,0 +1,90 @@
+//! Segment proving benchmark: for each segment size, keygen time, proving time, cycles
+//! proved per second, proof size and peak memory, on the first segment of `fibonacci` and
+//! of `revm-smoke`; and the circuit's shape (columns, lookups, degree) and the share of its
+//! committed columns that paging takes.
+//!
+//! `SEGMENT_BENCH_K` lists the sizes (default `17`); each size proves two segments, so
+//! allow minutes per size. Development KZG parameters are generated once and cached.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use abi::io::InputBuilder;
+use circuits::params::dev_params;
+use circuits::segment::{keygen, prove_segment, verify_segment, SegmentCircuit};
+use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use vm::ExecutorConfig;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn shape() {
+    let mut cs = ConstraintSystem::default();
+    SegmentCircuit::configure(&mut cs);
+    let advice = cs.num_advice_columns();
+    println!(
+        "shape: {advice} advice columns (incl. 17 second-phase LogUp helpers and the running sum), {} fixed, {} instance, {} halo2 lookups, degree {}",
+        cs.num_fixed_columns(),
+        cs.num_instance_columns(),
+        cs.lookups().len(),
+        cs.degree()
+    );
+    // Paging: 8 first-phase columns (page index, in, out, last timestamp, active, 3 gap
+    // bytes) and one LogUp helper.
+    println!("paging share of committed columns: {:.1}% (9 of {advice})", 900.0 / advice as f64);
+}
+
+fn main() {
+    let sizes: Vec<u32> = std::env::var("SEGMENT_BENCH_K")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![17]);
+    shape();
+    for k in sizes {
+        let config = ExecutorConfig { segment_po2: k, ..ExecutorConfig::default() };
+        let mut fib = InputBuilder::new();
+        fib.write(&1_000_000u32).unwrap();
+        let mut word = [0u8; 32];
+        word[31] = 42;
+        let mut revm = InputBuilder::new();
+        revm.write_bytes(&word).unwrap();
+        let guests = [
+            ("fibonacci", guests::FIBONACCI_ELF, fib.into_bytes()),
+            ("revm-smoke", guests::REVM_SMOKE_ELF, revm.into_bytes()),
+        ];
+        let t = Instant::now();
+        let params = dev_params(k).unwrap();
+        println!("k={k}: params {:.1}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let pk = keygen(&params, k).unwrap();
+        println!(
+            "k={k}: keygen {:.1}s, peak RSS {:.0} MiB",
+            t.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+        for (name, elf, input) in guests {
+            let (_, records) = vm::trace(elf, &input, &config).unwrap();
+            let record = &records[0];
+            let pages = record.pages_in.len();
+            let t = Instant::now();
+            let proof = prove_segment(&params, &pk, record).unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            verify_segment(&params, pk.get_vk(), &proof).unwrap();
+            println!(
+                "k={k} {name}: {} cycles, {pages} pages, proved in {secs:.1}s = {:.0} cycles/s, proof {} bytes, peak RSS {:.0} MiB",
+                record.rows,
+                record.rows as f64 / secs,
+                proof.snark.proof.len(),
+                peak_rss_mib()
+            );
+        }
+    }
+}

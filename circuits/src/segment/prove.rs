@@ -1,0 +1,146 @@
+//! Keys, proofs and verification of one segment: SHPLONK over BN254 with the Poseidon
+//! transcript, so a [`SegmentProof`]'s snark is what the aggregation circuits take.
+
+use halo2_base::halo2_proofs::{
+    halo2curves::bn256::{Bn256, G1Affine},
+    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey},
+    poly::{
+        commitment::{Params, ParamsProver},
+        kzg::{
+            commitment::{KZGCommitmentScheme, ParamsKZG},
+            multiopen::{ProverSHPLONK, VerifierSHPLONK},
+            strategy::SingleStrategy,
+        },
+    },
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use snark_verifier_sdk::{
+    halo2::{PoseidonTranscript, POSEIDON_SPEC},
+    snark_verifier::{
+        loader::native::NativeLoader,
+        system::halo2::{compile, Config},
+    },
+    CircuitExt, Snark,
+};
+use vm::trace::SegmentRecord;
+
+use super::{SegmentCircuit, SegmentError, SegmentPublicInputs};
+use crate::Fr;
+
+/// Number of public inputs of a segment proof.
+pub const NUM_PUBLIC_INPUTS: usize = 4;
+
+/// Why a segment could not be proved or a proof did not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The record does not fit the circuit.
+    #[error(transparent)]
+    Witness(#[from] SegmentError),
+    /// The parameters are for another circuit size.
+    #[error("the parameters have k = {params}, the key needs {key}")]
+    ParamsSize {
+        /// The parameters' k.
+        params: u32,
+        /// The key's k.
+        key: u32,
+    },
+    /// halo2 failed (keygen or proving).
+    #[error("halo2: {0}")]
+    Halo2(String),
+    /// The proof does not verify.
+    #[error("the segment proof does not verify")]
+    Invalid,
+}
+
+/// A segment proof: the snark (protocol, instances, proof bytes) and its public inputs.
+#[derive(Debug, Clone)]
+pub struct SegmentProof {
+    /// The snark, ready for aggregation.
+    pub snark: Snark,
+    /// The public inputs the instances encode.
+    pub public_inputs: SegmentPublicInputs,
+}
+
+impl CircuitExt<Fr> for SegmentCircuit {
+    fn num_instance(&self) -> Vec<usize> {
+        vec![NUM_PUBLIC_INPUTS]
+    }
+
+    fn instances(&self) -> Vec<Vec<Fr>> {
+        SegmentCircuit::instances(self)
+    }
+}
+
+/// Generates the proving key of the size-`k` segment circuit (`params` must be size `k`).
+pub fn keygen(params: &ParamsKZG<Bn256>, k: u32) -> Result<ProvingKey<G1Affine>, ProveError> {
+    if params.k() != k {
+        return Err(ProveError::ParamsSize { params: params.k(), key: k });
+    }
+    let circuit = SegmentCircuit::keygen(k);
+    let vk = keygen_vk(params, &circuit).map_err(|e| ProveError::Halo2(e.to_string()))?;
+    keygen_pk(params, vk, &circuit).map_err(|e| ProveError::Halo2(e.to_string()))
+}
+
+fn key_k(vk: &VerifyingKey<G1Affine>) -> u32 {
+    vk.get_domain().k()
+}
+
+/// Proves `record`, and checks the proof before returning it.
+pub fn prove_segment(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    record: &SegmentRecord,
+) -> Result<SegmentProof, ProveError> {
+    let k = key_k(pk.get_vk());
+    if params.k() != k {
+        return Err(ProveError::ParamsSize { params: params.k(), key: k });
+    }
+    let circuit = SegmentCircuit::new(k, record)?;
+    let public_inputs = circuit.public_inputs().ok_or(SegmentError::Malformed("no witness"))?;
+    let instances = SegmentCircuit::instances(&circuit);
+    let protocol =
+        compile(params, pk.get_vk(), Config::kzg().with_num_instance(vec![NUM_PUBLIC_INPUTS]));
+    let mut transcript =
+        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
+    let instance_refs: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        pk,
+        &[circuit],
+        &[&instance_refs],
+        ChaCha20Rng::from_entropy(),
+        &mut transcript,
+    )
+    .map_err(|e| ProveError::Halo2(e.to_string()))?;
+    let proof = transcript.finalize();
+    let proof = SegmentProof { snark: Snark::new(protocol, instances, proof), public_inputs };
+    verify_segment(params, pk.get_vk(), &proof)?;
+    Ok(proof)
+}
+
+/// Verifies a segment proof against the verifying key; the instances must encode the
+/// proof's public inputs.
+pub fn verify_segment(
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    proof: &SegmentProof,
+) -> Result<(), ProveError> {
+    let expected = proof.public_inputs.to_instances();
+    if proof.snark.instances.len() != 1 || proof.snark.instances[0] != expected {
+        return Err(ProveError::Invalid);
+    }
+    let instance_refs: Vec<&[Fr]> = proof.snark.instances.iter().map(Vec::as_slice).collect();
+    let mut transcript = PoseidonTranscript::<NativeLoader, &[u8]>::from_spec(
+        &proof.snark.proof[..],
+        POSEIDON_SPEC.clone(),
+    );
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+        params.verifier_params(),
+        vk,
+        SingleStrategy::new(params),
+        &[&instance_refs],
+        &mut transcript,
+    )
+    .map_err(|_| ProveError::Invalid)
+}

@@ -99,14 +99,6 @@ impl SegmentCircuit {
         let (rows, _) = self.witness.as_ref()?;
         super::layout::get_by_name(rows.get(row)?, column)
     }
-
-    /// Test support: the number of rows the segment uses.
-    #[doc(hidden)]
-    pub fn witness_rows(&self) -> usize {
-        self.witness
-            .as_ref()
-            .map_or(0, |(rows, _)| rows.iter().take_while(|r| r.active == 1).count())
-    }
 }
 
 pub(crate) fn fixed_values(k: u32) -> Vec<(usize, Vec<Fr>)> {

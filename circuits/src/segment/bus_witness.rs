@@ -61,17 +61,17 @@ fn constant_tag(fraction: &Fraction) -> Option<u64> {
 fn values<'a>(
     config: &SegmentConfig,
     columns: &'a [Vec<Fr>],
-    fixed: &'a [(usize, Vec<Fr>)],
-    fixed_cols: &[Column<Fixed>],
+    fixed: &'a [(Column<Fixed>, Vec<Fr>)],
     challenges: [Fr; 2],
 ) -> Values<'a> {
-    let mut advice = vec![None; 512];
-    for (c, v) in config.cols.all().iter().zip(columns) {
+    let all = config.cols.all();
+    let mut advice = vec![None; all.iter().map(|c| c.index() + 1).max().unwrap_or(0)];
+    for (c, v) in all.iter().zip(columns) {
         advice[c.index()] = Some(v.as_slice());
     }
-    let mut by_index = vec![None; 64];
-    for (i, v) in fixed {
-        by_index[fixed_cols[*i].index()] = Some(v.as_slice());
+    let mut by_index = vec![None; fixed.iter().map(|(c, _)| c.index() + 1).max().unwrap_or(0)];
+    for (c, v) in fixed {
+        by_index[c.index()] = Some(v.as_slice());
     }
     Values { advice, fixed: by_index, challenges }
 }
@@ -80,8 +80,7 @@ fn values<'a>(
 pub(crate) fn with_multiplicities(
     config: &SegmentConfig,
     rows: &[Row],
-    fixed: &[(usize, Vec<Fr>)],
-    fixed_cols: &[Column<Fixed>],
+    fixed: &[(Column<Fixed>, Vec<Fr>)],
     n: usize,
 ) -> Vec<Vec<Fr>> {
     let mut columns = to_field_columns(rows, n);
@@ -90,7 +89,7 @@ pub(crate) fn with_multiplicities(
     let mut m_table = vec![0u64; n];
     let mut m_pair = vec![0u64; n];
     {
-        let v = values(config, &columns, fixed, fixed_cols, [Fr::ZERO; 2]);
+        let v = values(config, &columns, fixed, [Fr::ZERO; 2]);
         let lookups: Vec<(&Fraction, u64)> = config
             .logup
             .groups
@@ -143,13 +142,12 @@ pub(crate) fn with_multiplicities(
 pub(crate) fn helpers(
     config: &SegmentConfig,
     columns: &[Vec<Fr>],
-    fixed: &[(usize, Vec<Fr>)],
-    fixed_cols: &[Column<Fixed>],
+    fixed: &[(Column<Fixed>, Vec<Fr>)],
     usable: usize,
     alpha: Fr,
     beta: Fr,
 ) -> (Vec<Vec<Fr>>, Vec<Fr>) {
-    let v = values(config, columns, fixed, fixed_cols, [alpha, beta]);
+    let v = values(config, columns, fixed, [alpha, beta]);
     let groups = &config.logup.groups;
     let mut helpers = Vec::with_capacity(groups.len());
     for group in groups {

@@ -101,7 +101,8 @@ impl SegmentCircuit {
     }
 }
 
-pub(crate) fn fixed_values(k: u32) -> Vec<(usize, Vec<Fr>)> {
+/// Every fixed column with its values.
+pub(crate) fn fixed_values(f: &FixedColumns, k: u32) -> Vec<(Column<Fixed>, Vec<Fr>)> {
     let n = 1usize << k;
     let usable = usable_rows(k);
     let pos = |v: bool| if v { Fr::ONE } else { Fr::ZERO };
@@ -136,40 +137,20 @@ pub(crate) fn fixed_values(k: u32) -> Vec<(usize, Vec<Fr>)> {
         q_pair[i] = pos(i < AND_ROWS);
     }
     let mut out = vec![
-        (0, q_usable),
-        (1, q_first),
-        (2, q_step),
-        (3, q_last),
-        (4, ts_base),
-        (5, pg_word),
-        (6, pg_block_start),
-        (7, q_machine),
-        (8, q_pc_word),
-        (9, tag),
+        (f.q_usable, q_usable),
+        (f.q_first, q_first),
+        (f.q_step, q_step),
+        (f.q_last, q_last),
+        (f.ts_base, ts_base),
+        (f.pg_word, pg_word),
+        (f.pg_block_start, pg_block_start),
+        (f.q_machine, q_machine),
+        (f.q_pc_word, q_pc_word),
+        (f.tag, tag),
+        (f.q_pair, q_pair),
     ];
-    for (j, column) in t.into_iter().enumerate() {
-        out.push((10 + j, column));
-    }
-    out.push((17, q_pair));
+    out.extend(f.t.into_iter().zip(t));
     out
-}
-
-pub(crate) fn fixed_in_order(f: &FixedColumns) -> Vec<Column<Fixed>> {
-    let mut v = vec![
-        f.q_usable,
-        f.q_first,
-        f.q_step,
-        f.q_last,
-        f.ts_base,
-        f.pg_word,
-        f.pg_block_start,
-        f.q_machine,
-        f.q_pc_word,
-        f.tag,
-    ];
-    v.extend(f.t);
-    v.push(f.q_pair);
-    v
 }
 
 fn fixed_row(
@@ -251,7 +232,7 @@ impl Circuit<Fr> for SegmentCircuit {
                 halted: vc.query_advice(cols.halted, Rotation::next()),
                 exit_code: vc.query_advice(cols.exit_code, Rotation::next()),
             };
-            let mut steps = cpu::step(&r, &next);
+            let mut steps = cpu::step(&r, &d, &next);
             steps.extend(memory::step_pages(&r, &pages));
             out.extend(steps.into_iter().map(|(name, e)| (name, step.clone() * e)));
 
@@ -300,23 +281,22 @@ impl Circuit<Fr> for SegmentCircuit {
         let mut challenges = None;
         alpha.zip(beta).map(|c| challenges = Some(c));
         let n = 1usize << self.k;
-        let fixed = fixed_values(self.k);
-        let fixed_cols = fixed_in_order(&config.fixed);
+        let fixed = fixed_values(&config.fixed, self.k);
         layouter.assign_region(
             || "segment",
             |mut region| {
                 if challenges.is_none() {
-                    for (i, values) in &fixed {
+                    for (column, values) in &fixed {
                         for (row, value) in values.iter().take(usable_rows(self.k)).enumerate() {
                             if !bool::from(value.is_zero()) {
-                                region.assign_fixed(fixed_cols[*i], row, *value);
+                                region.assign_fixed(*column, row, *value);
                             }
                         }
                     }
                 }
                 let Some((rows, _)) = &self.witness else { return Ok(()) };
                 let columns = self.columns.get_or_init(|| {
-                    super::bus_witness::with_multiplicities(&config, rows, &fixed, &fixed_cols, n)
+                    super::bus_witness::with_multiplicities(&config, rows, &fixed, n)
                 });
                 let advice = config.cols.all();
                 let usable = usable_rows(self.k);
@@ -333,13 +313,7 @@ impl Circuit<Fr> for SegmentCircuit {
                     }
                     Some((alpha, beta)) => {
                         let (helpers, acc) = super::bus_witness::helpers(
-                            &config,
-                            columns,
-                            &fixed,
-                            &fixed_cols,
-                            usable,
-                            alpha,
-                            beta,
+                            &config, columns, &fixed, usable, alpha, beta,
                         );
                         for (column, values) in config.logup.helpers.iter().zip(&helpers) {
                             for (row, value) in values.iter().enumerate() {

@@ -12,6 +12,14 @@ use super::layout::RowExpr;
 use crate::Fr;
 use abi::syscall::{COMMIT, HALT, KECCAK_PERMUTE, LOG, READ, SECP256K1_RECOVER};
 
+/// Data rows of a KECCAK_PERMUTE call: each state word is read and overwritten.
+const KECCAK_DATA_ROWS: u64 = 2 * abi::syscall::KECCAK_STATE_LANES as u64;
+/// Data rows of the output phase of SECP256K1_RECOVER (one per key word).
+const SECP_OUTPUT_ROWS: u64 = abi::syscall::SECP256K1_RECOVER_OUTPUT_BYTES as u64 / 4;
+/// Data rows of SECP256K1_RECOVER: input words, then output words.
+const SECP_DATA_ROWS: u64 =
+    abi::syscall::SECP256K1_RECOVER_INPUT_BYTES as u64 / 4 + SECP_OUTPUT_ROWS;
+
 /// A named constraint.
 pub(crate) type Named = (&'static str, Expression<Fr>);
 
@@ -411,7 +419,7 @@ pub(crate) fn row_syscall(r: &RowExpr, d: &Derived) -> Vec<Named> {
 }
 
 /// Transitions between consecutive rows.
-pub(crate) fn step(r: &RowExpr, n: &NextRow) -> Vec<Named> {
+pub(crate) fn step(r: &RowExpr, d: &Derived, n: &NextRow) -> Vec<Named> {
     let one = || k(1);
     let data_syscall =
         r.s_read.clone() + r.s_commit.clone() + r.s_keccak.clone() + r.s_secp.clone();
@@ -442,39 +450,27 @@ pub(crate) fn step(r: &RowExpr, n: &NextRow) -> Vec<Named> {
             "read/commit row count",
             r.f_ecall.clone()
                 * (r.s_read.clone() + r.s_commit.clone())
-                * (r.c0.clone()
-                    + r.c1.clone() * k(256)
-                    + r.c2.clone() * k(65536)
-                    + r.c3.clone() * k(1 << 24)
-                    - n.f_data.clone() * (n.data_left.clone() + one()) * k(4)),
+                * (d.c.clone() - n.f_data.clone() * (n.data_left.clone() + one()) * k(4)),
         ),
         (
             "keccak row count",
-            r.f_ecall.clone() * r.s_keccak.clone() * (n.data_left.clone() - k(49)),
+            r.f_ecall.clone()
+                * r.s_keccak.clone()
+                * (n.data_left.clone() - k(KECCAK_DATA_ROWS - 1)),
         ),
         ("keccak has data", r.f_ecall.clone() * r.s_keccak.clone() * (one() - n.f_data.clone())),
-        ("secp row count", r.f_ecall.clone() * r.s_secp.clone() * (n.data_left.clone() - k(40))),
+        (
+            "secp row count",
+            r.f_ecall.clone() * r.s_secp.clone() * (n.data_left.clone() - k(SECP_DATA_ROWS - 1)),
+        ),
         ("secp has data", r.f_ecall.clone() * r.s_secp.clone() * (one() - n.f_data.clone())),
         (
             "first data address",
-            r.f_ecall.clone()
-                * data_syscall
-                * n.f_data.clone()
-                * (n.maddr.clone()
-                    - (r.b0.clone()
-                        + r.b1.clone() * k(256)
-                        + r.b2.clone() * k(65536)
-                        + r.b3.clone() * k(1 << 24))),
+            r.f_ecall.clone() * data_syscall * n.f_data.clone() * (n.maddr.clone() - d.b.clone()),
         ),
         (
             "secp output pointer",
-            r.f_ecall.clone()
-                * r.s_secp.clone()
-                * (n.out_ptr.clone()
-                    - (r.c0.clone()
-                        + r.c1.clone() * k(256)
-                        + r.c2.clone() * k(65536)
-                        + r.c3.clone() * k(1 << 24))),
+            r.f_ecall.clone() * r.s_secp.clone() * (n.out_ptr.clone() - d.c.clone()),
         ),
         ("secp phase starts at input", r.f_ecall.clone() * n.secp_out.clone()),
         (
@@ -503,10 +499,10 @@ pub(crate) fn step(r: &RowExpr, n: &NextRow) -> Vec<Named> {
             r.f_data.clone() * n.f_data.clone() * r.secp_out.clone() * (one() - n.secp_out.clone()),
         ),
         (
-            "secp phase switches at 15",
+            "secp phase switches to output",
             n.f_data.clone()
                 * (n.secp_out.clone() - r.secp_out.clone())
-                * (n.data_left.clone() - k(15)),
+                * (n.data_left.clone() - k(SECP_OUTPUT_ROWS - 1)),
         ),
         (
             "secp ends in output phase",

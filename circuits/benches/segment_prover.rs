@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use abi::io::InputBuilder;
+use circuits::paging::PageTree;
 use circuits::params::dev_params;
 use circuits::segment::{keygen, prove_segment, verify_segment, SegmentCircuit};
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
@@ -31,15 +32,21 @@ fn shape() {
     SegmentCircuit::configure(&mut cs);
     let advice = cs.num_advice_columns();
     println!(
-        "shape: {advice} advice columns (incl. 17 second-phase LogUp helpers and the running sum), {} fixed, {} instance, {} halo2 lookups, degree {}",
+        "shape: {advice} advice columns (incl. 21 second-phase LogUp helpers and the running sum), {} fixed, {} instance, {} halo2 lookups, degree {}",
         cs.num_fixed_columns(),
         cs.num_instance_columns(),
         cs.lookups().len(),
         cs.degree()
     );
-    // Paging: 8 first-phase columns (page index, in, out, last timestamp, active, 3 gap
-    // bytes) and one LogUp helper.
-    println!("paging share of committed columns: {:.1}% (9 of {advice})", 900.0 / advice as f64);
+    // Paging: page rows (active, page, in, out, last timestamp, 3 gap bytes, 6 word bytes),
+    // the two hash lanes (2 × 8), slot bookkeeping (9), element accumulators (2), and LogUp
+    // helpers (the page-access group, 2 lane groups, 2 page-row groups).
+    let paging: usize = 14 + 16 + 9 + 2 + 5;
+    println!(
+        "paging share of committed columns: {:.1}% ({paging} of {advice}); paging slots per segment: {}",
+        100.0 * paging as f64 / advice as f64,
+        vm::paging_slots(17)
+    );
 }
 
 fn main() {
@@ -74,8 +81,9 @@ fn main() {
             let (_, records) = vm::trace(elf, &input, &config).unwrap();
             let record = &records[0];
             let pages = record.pages_in.len();
+            let memory = PageTree::initial(&vm::Program::from_elf(elf).unwrap());
             let t = Instant::now();
-            let proof = prove_segment(&params, &pk, record).unwrap();
+            let proof = prove_segment(&params, &pk, record, &memory).unwrap();
             let secs = t.elapsed().as_secs_f64();
             verify_segment(&params, pk.get_vk(), &proof).unwrap();
             println!(

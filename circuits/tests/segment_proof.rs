@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use abi::io::InputBuilder;
+use circuits::paging::PageTree;
 use circuits::params::dev_params;
 use circuits::segment::{
     keygen, prove_segment, verify_segment, SegmentPublicInputs, MIN_SEGMENT_K,
@@ -18,7 +19,10 @@ fn a_fibonacci_segment_is_proved_and_verified() {
     let (_, records) = vm::trace(guests::FIBONACCI_ELF, &input.into_bytes(), &config).unwrap();
     let params = dev_params(k).unwrap();
     let pk = keygen(&params, k).unwrap();
-    let proof = prove_segment(&params, &pk, &records[0]).unwrap();
+    let program = vm::Program::from_elf(guests::FIBONACCI_ELF).unwrap();
+    let memory = PageTree::initial(&program);
+    let proof = prove_segment(&params, &pk, &records[0], &memory).unwrap();
+    assert_eq!(proof.public_inputs.mem_root_start, memory.root());
     assert!(proof.public_inputs.halted);
     assert_eq!(proof.public_inputs.exit_code, 0);
     verify_segment(&params, pk.get_vk(), &proof).unwrap();
@@ -28,7 +32,12 @@ fn a_fibonacci_segment_is_proved_and_verified() {
     forged.snark.instances = vec![forged.public_inputs.to_instances()];
     assert!(verify_segment(&params, pk.get_vk(), &forged).is_err());
     // Instances that disagree with the claimed public inputs are refused outright.
-    let mut mismatched = proof;
+    let mut mismatched = proof.clone();
     mismatched.public_inputs.pc_start += 4;
     assert!(verify_segment(&params, pk.get_vk(), &mismatched).is_err());
+    // Another memory root: the proof does not verify.
+    let mut forged = proof;
+    forged.public_inputs.mem_root_end += circuits::Fr::one();
+    forged.snark.instances = vec![forged.public_inputs.to_instances()];
+    assert!(verify_segment(&params, pk.get_vk(), &forged).is_err());
 }

@@ -7,20 +7,25 @@
 //! memory argument or the public inputs can catch get a run each.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeSet;
 
-use circuits::segment::{SegmentCircuit, SegmentPublicInputs, MIN_SEGMENT_K};
+use circuits::segment::{SegmentCircuit, SegmentPublicInputs, MIN_SEGMENT_K, PAGING_SLOT_ROWS};
+use circuits::Fr;
 use halo2_base::halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
 use vm::{decode, ExecutorConfig, Opcode, SegmentRecord};
 
 const K: u32 = MIN_SEGMENT_K;
 
-fn random_record(seed: u64) -> SegmentRecord {
+/// The single segment of random program `seed`, and its circuit.
+fn random_segment(seed: u64) -> (SegmentRecord, SegmentCircuit) {
     let config = ExecutorConfig { segment_po2: K, ..ExecutorConfig::default() };
     let program = testkit::random_program::program(seed);
     let (_, mut segments) = vm::trace_program(&program, &[], &config).unwrap();
     assert_eq!(segments.len(), 1);
-    segments.remove(0)
+    let circuit = support::circuits(K, &program, &segments).remove(0);
+    (segments.remove(0), circuit)
 }
 
 /// Local rows of the instructions with `opcode`.
@@ -92,10 +97,9 @@ fn result(circuit: &SegmentCircuit, family: &'static str, row: usize) -> Tamper 
 
 #[test]
 fn row_local_tampers_are_each_rejected_at_their_row() {
-    let records: Vec<SegmentRecord> = (1..=4).map(random_record).collect();
     // One circuit per record; tampers are spread over them and kept 3+ rows apart.
-    let circuits: Vec<SegmentCircuit> =
-        records.iter().map(|r| SegmentCircuit::new(K, r).unwrap()).collect();
+    let (records, circuits): (Vec<SegmentRecord>, Vec<SegmentCircuit>) =
+        (1..=4).map(random_segment).unzip();
     let mut plans: Vec<Vec<Tamper>> = (0..records.len()).map(|_| Vec::new()).collect();
     let mut used: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); records.len()];
     let mut missing = Vec::new();
@@ -198,8 +202,7 @@ fn row_local_tampers_are_each_rejected_at_their_row() {
 
 #[test]
 fn a_load_of_a_value_never_written_is_rejected_by_the_memory_argument() {
-    let record = random_record(1);
-    let circuit = SegmentCircuit::new(K, &record).unwrap();
+    let (record, circuit) = random_segment(1);
     let row = rows_of(&record, Opcode::Lw)
         .into_iter()
         .find(|&r| circuit.cell(r, "x0").unwrap() < 255)
@@ -225,8 +228,7 @@ fn a_load_of_a_value_never_written_is_rejected_by_the_memory_argument() {
 
 #[test]
 fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
-    let record = random_record(2);
-    let circuit = SegmentCircuit::new(K, &record).unwrap();
+    let (record, circuit) = random_segment(2);
     let row = rows_of(&record, Opcode::Add)[0];
     // Decode: the instruction word's opcode or funct3 no longer matches the fetched word
     // and the decode table (both on the bus).
@@ -252,9 +254,91 @@ fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
         SegmentPublicInputs { pc_end: public.pc_end + 4, ..public },
         SegmentPublicInputs { halted: !public.halted, ..public },
         SegmentPublicInputs { exit_code: public.exit_code + 1, ..public },
+        SegmentPublicInputs { mem_root_start: public.mem_root_start + Fr::one(), ..public },
+        SegmentPublicInputs { mem_root_end: public.mem_root_end + Fr::one(), ..public },
     ];
     for variant in variants {
         let bad = circuit.with_public_inputs(variant).unwrap();
         assert!(!failures(&bad).is_empty(), "public input tamper {variant:?} passed");
     }
+}
+
+/// First rows of the slots whose paging cell `column` is `value`.
+fn slots_where(circuit: &SegmentCircuit, column: &str, value: u64) -> Vec<usize> {
+    (0..)
+        .map(|slot| slot * PAGING_SLOT_ROWS)
+        .take_while(|&row| circuit.paging_cell(row, "leaf").is_some() && row < 1 << K)
+        .filter(|&row| circuit.paging_cell(row, column) == Some(Fr::from(value)))
+        .collect()
+}
+
+#[test]
+fn paging_tampers_are_each_rejected_at_their_row() {
+    let (_, circuit) = random_segment(3);
+    let leaf_steps = slots_where(&circuit, "leaf", 1);
+    let continuing: Vec<usize> = leaf_steps
+        .iter()
+        .copied()
+        .filter(|&r| circuit.paging_cell(r, "first") == Some(Fr::zero()))
+        .collect();
+    let nodes = slots_where(&circuit, "node", 1);
+    let untouched_right = nodes
+        .iter()
+        .copied()
+        .find(|&r| circuit.paging_cell(r, "touched_right") == Some(Fr::zero()))
+        .unwrap();
+    let touched_left = nodes
+        .iter()
+        .copied()
+        .find(|&r| {
+            r != untouched_right && circuit.paging_cell(r, "touched_left") == Some(Fr::one())
+        })
+        .unwrap();
+    let bump = |row: usize, column: &'static str| {
+        (row, column, circuit.paging_cell(row, column).unwrap() + Fr::one())
+    };
+    let tampers: Vec<(&str, (usize, &str, Fr))> = vec![
+        ("poseidon round state (old lane)", bump(leaf_steps[3] + 10, "old.s1")),
+        ("poseidon S-box square (new lane)", bump(leaf_steps[5] + 2, "new.q0")),
+        ("sponge absorbs the element (old lane)", bump(continuing[2], "old.va")),
+        ("sponge carries its capacity (new lane)", bump(continuing[7], "new.s0")),
+        ("untouched sibling differs between the trees", bump(untouched_right, "new.vb")),
+        ("node takes its child", bump(touched_left, "old.s1")),
+        ("node domain", bump(nodes[1], "new.s0")),
+        ("element packing (page-in)", bump(256 + 3, "pack_in")),
+        ("element packing (page-out)", bump(512 + 9, "pack_out")),
+        ("leaf flag off a slot row", (leaf_steps[4] + 7, "leaf", Fr::one())),
+        ("last step pads with zero", bump(leaf_steps[18], "new.vb")),
+        ("continuing step index", bump(continuing[11], "recv_index")),
+    ];
+    let changes: Vec<(usize, &str, Fr)> = tampers.iter().map(|(_, c)| *c).collect();
+    let found = failures(&circuit.with_paging_cells(&changes).unwrap());
+    let mut report = Vec::new();
+    for (family, (row, _, _)) in &tampers {
+        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
+        assert!(!at_row.is_empty(), "{family} (row {row}) was not rejected");
+        report.push(format!("{family}: {}", at_row[0]));
+    }
+    println!("{}", report.join("\n"));
+}
+
+#[test]
+fn paging_tampers_only_the_bus_sees_are_rejected() {
+    let (_, circuit) = random_segment(4);
+    // A page word's low byte moved by one, the word kept: its top byte is no byte.
+    let row = 256 + 17;
+    let byte = circuit.cell(row, "pgi0").unwrap();
+    let bad = circuit.with_cells(&[(row, "pgi0", (byte + 1) % 256)]).unwrap();
+    assert!(!failures(&bad).is_empty(), "page word range check");
+    // A leaf step that claims another page's elements.
+    let step = slots_where(&circuit, "first", 1)[1];
+    let index = circuit.paging_cell(step, "index").unwrap();
+    let recv = circuit.paging_cell(step, "recv_index").unwrap();
+    let bad = circuit
+        .with_paging_cells(&[
+            (step, "index", index + Fr::one()),
+            (step, "recv_index", recv + Fr::from(64)),
+        ])
+        .unwrap();
+    assert!(!failures(&bad).is_empty(), "leaf of another page");
 }

@@ -26,6 +26,7 @@ mod error;
 mod executor;
 mod instruction;
 mod memory;
+mod paging_budget;
 pub mod precompiles;
 mod segment;
 mod summary;
@@ -38,6 +39,9 @@ pub use elf::{ElfError, Program};
 pub use error::{ErrorKind, ExecutionError, VmError};
 pub use executor::{alu, branch_taken, Executor};
 pub use instruction::{decode, Instruction, InvalidInstruction, Opcode};
+pub use paging_budget::{
+    paging_slots, MIN_PROVABLE_SEGMENT_PO2, PAGE_LEAF_SLOTS, PAGING_SLOT_ROWS,
+};
 pub use summary::{ExecutionSummary, SyscallCounts};
 pub use trace::SegmentRecord;
 

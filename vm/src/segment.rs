@@ -8,6 +8,7 @@ use abi::memory::{page_of, PAGE_WORDS, PC_ADDR};
 
 use crate::executor::Executor;
 use crate::memory::Memory;
+use crate::paging_budget::PagingBudget;
 use crate::trace::{
     page_in_timestamp, timestamp, AccessKind, BoundaryState, InstructionEvent, MemoryAccess, Page,
     PrecompileCall, SegmentRecord,
@@ -39,9 +40,11 @@ impl SegmentClock {
     }
 
     /// Places an instruction of `rows` rows (at most the capacity) at global row `row`,
-    /// and says whether it starts a new segment. Rows since the last call are taken to be
-    /// single-row instructions, so fast mode may call this at syscalls only.
-    pub(crate) fn place(&mut self, row: u64, rows: u64) -> bool {
+    /// and says whether it starts a new segment; `paging_full` ends a non-empty segment
+    /// early (trace mode's [`PagingBudget`](crate::paging_budget)). Rows since the last
+    /// call are taken to be single-row instructions, so fast mode may call this at
+    /// syscalls only.
+    pub(crate) fn place(&mut self, row: u64, rows: u64, paging_full: bool) -> bool {
         let mut used = row - self.start_row;
         let mut starts_new = false;
         if used >= self.capacity {
@@ -51,7 +54,7 @@ impl SegmentClock {
             used -= full * self.capacity;
             starts_new = used == 0;
         }
-        if used > 0 && used + rows > self.capacity {
+        if used > 0 && (used + rows > self.capacity || paging_full) {
             self.start_row = row;
             self.closed += 1;
             starts_new = true;
@@ -80,6 +83,7 @@ struct OpenSegment {
     events: Vec<InstructionEvent>,
     accesses: Vec<MemoryAccess>,
     pages_in: BTreeMap<u32, Vec<u32>>,
+    paging: PagingBudget,
     last_access: HashMap<u32, u64>,
     input: Vec<u8>,
     output: Vec<u8>,
@@ -88,6 +92,8 @@ struct OpenSegment {
 
 impl OpenSegment {
     fn new(index: u32, executor: &Executor) -> Self {
+        let mut paging = PagingBudget::new(executor.config.segment_po2);
+        paging.add_page(0);
         Self {
             index,
             first_row: executor.row,
@@ -95,6 +101,7 @@ impl OpenSegment {
             events: Vec::new(),
             accesses: Vec::new(),
             pages_in: BTreeMap::from([(0, machine_page(executor))]),
+            paging,
             last_access: HashMap::new(),
             input: Vec::new(),
             output: Vec::new(),
@@ -165,6 +172,10 @@ impl<F: FnMut(SegmentRecord)> Tracer for SegmentBuilder<F> {
         (self.sink)(done.close(executor, self.segment_po2));
     }
 
+    fn paging_full(&self) -> bool {
+        self.open.paging.full()
+    }
+
     fn instruction(&mut self, row: u64, pc: u32, word: u32) {
         self.open.events.push(InstructionEvent {
             row,
@@ -190,6 +201,7 @@ impl<F: FnMut(SegmentRecord)> Tracer for SegmentBuilder<F> {
         let page = page_of(addr);
         if page != 0 && !open.pages_in.contains_key(&page) {
             open.pages_in.insert(page, memory.page_words(page).to_vec());
+            open.paging.add_page(page);
         }
         let ts = timestamp(row, slot);
         let prev_timestamp =
@@ -233,10 +245,15 @@ mod tests {
         let mut lazy = SegmentClock::new(8);
         let mut eager = SegmentClock::new(8);
         // Single-row instructions at rows 0..19, then a 5-row syscall at row 20.
-        let starts: Vec<u64> = (0..20).filter(|&r| eager.place(r, 1)).collect();
+        let starts: Vec<u64> = (0..20).filter(|&r| eager.place(r, 1, false)).collect();
         assert_eq!(starts, [8, 16]);
-        assert!(eager.place(20, 5)); // 4 rows used + 5 > 8: a new segment starts at 20
-        assert!(lazy.place(20, 5));
+        assert!(eager.place(20, 5, false)); // 4 rows used + 5 > 8: a new segment starts at 20
+        assert!(lazy.place(20, 5, false));
         assert_eq!((eager.segments(), lazy.segments()), (4, 4));
+        // Paging cuts early, and the row count goes on from the cut.
+        assert!(eager.place(22, 1, true));
+        assert!(!eager.place(29, 1, false));
+        assert!(eager.place(30, 1, false));
+        assert_eq!(eager.segments(), 6);
     }
 }

@@ -26,7 +26,8 @@ pub struct ExecutionSummary {
     pub cycles: u64,
     /// Instructions executed.
     pub instructions: u64,
-    /// Number of segments at the configured segment size.
+    /// Number of segments at the configured segment size. Trace mode may cut more: it also
+    /// ends a segment whose paging would outgrow its circuit (`vm::paging_slots`).
     pub segments: u64,
     /// log2 of the segment size used to count `segments`.
     pub segment_po2: u32,

@@ -17,6 +17,12 @@ pub(crate) trait Tracer {
     /// the next one.
     fn begin_segment(&mut self, executor: &Executor);
 
+    /// Whether the open segment's paging is so full that it must end before the next
+    /// instruction.
+    fn paging_full(&self) -> bool {
+        false
+    }
+
     /// A new instruction starts at global row `row`.
     fn instruction(&mut self, row: u64, pc: u32, word: u32);
 

@@ -25,6 +25,5 @@ pub fn initial_pages(program: &Program) -> BTreeMap<u32, Vec<u32>> {
 /// The program's identity: the page-tree root of its initial memory. Any change to its
 /// code, data or entry point changes it.
 pub fn program_id(program: &Program) -> Fr {
-    let pages = initial_pages(program);
-    PageTree::from_pages(pages.iter().map(|(i, words)| (*i, words.as_slice()))).root()
+    PageTree::initial(program).root()
 }

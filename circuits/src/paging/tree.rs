@@ -4,6 +4,9 @@ use std::collections::HashMap;
 
 use abi::memory::{PAGE_TREE_DEPTH, PAGE_WORDS};
 
+use vm::trace::SegmentRecord;
+use vm::Program;
+
 use super::{page_hash, NODE_DOMAIN};
 use crate::poseidon::hash_node;
 use crate::Fr;
@@ -80,8 +83,24 @@ impl PageTree {
         tree
     }
 
-    fn node(&self, level: usize, index: u32) -> Fr {
+    /// Node `index` of `level` (level 0 = page leaves).
+    pub fn node(&self, level: usize, index: u32) -> Fr {
         self.levels[level].get(&index).copied().unwrap_or(self.empty[level])
+    }
+
+    /// The tree of a program's initial memory (its root is the [`program_id`]).
+    ///
+    /// [`program_id`]: super::program_id
+    pub fn initial(program: &Program) -> Self {
+        let pages = super::initial_pages(program);
+        Self::from_pages(pages.iter().map(|(i, words)| (*i, words.as_slice())))
+    }
+
+    /// Moves the tree past a segment: writes the pages the segment leaves behind.
+    pub fn apply_segment(&mut self, record: &SegmentRecord) {
+        for page in &record.pages_out {
+            self.set_page(page.index, &page.words);
+        }
     }
 
     /// The root.

@@ -87,6 +87,51 @@ pub struct PermutationCells {
     pub output: [Cell; WIDTH],
 }
 
+/// One round's cells, as expressions: the state before it, the S-box squares, the round
+/// constants and the state after it.
+pub(crate) struct RoundCells {
+    pub(crate) state: [Expression<Fr>; WIDTH],
+    pub(crate) squares: [Expression<Fr>; WIDTH],
+    pub(crate) constants: [Expression<Fr>; WIDTH],
+    pub(crate) next: [Expression<Fr>; WIDTH],
+}
+
+/// The constraints of one round, switched on by `q_full` (a full round) or `q_partial` (a
+/// partial round); degree 4 with degree-1 switches.
+pub(crate) fn round_constraints(
+    q_full: &Expression<Fr>,
+    q_partial: &Expression<Fr>,
+    round: &RoundCells,
+) -> Vec<Expression<Fr>> {
+    let mds = PoseidonConstants::get().mds;
+    let x: Vec<Expression<Fr>> =
+        (0..WIDTH).map(|i| round.state[i].clone() + round.constants[i].clone()).collect();
+    let sq = &round.squares;
+    let next = &round.next;
+    let pow5 = |i: usize| sq[i].clone() * sq[i].clone() * x[i].clone();
+    let mix = |y: &[Expression<Fr>], i: usize| {
+        (0..WIDTH).fold(Expression::Constant(Fr::zero()), |acc, j| {
+            acc + Expression::Constant(mds[i][j]) * y[j].clone()
+        })
+    };
+
+    let mut constraints = Vec::new();
+    // Full rounds: every word through the S-box.
+    let y_full: Vec<_> = (0..WIDTH).map(pow5).collect();
+    for i in 0..WIDTH {
+        constraints.push(q_full.clone() * (sq[i].clone() - x[i].clone() * x[i].clone()));
+        constraints.push(q_full.clone() * (next[i].clone() - mix(&y_full, i)));
+    }
+    // Partial rounds: word 0 through the S-box, the others passed through.
+    let mut y_partial = vec![pow5(0)];
+    y_partial.extend(x.iter().skip(1).cloned());
+    constraints.push(q_partial.clone() * (sq[0].clone() - x[0].clone() * x[0].clone()));
+    for (i, next) in next.iter().enumerate() {
+        constraints.push(q_partial.clone() * (next.clone() - mix(&y_partial, i)));
+    }
+    constraints
+}
+
 /// Columns and gate of the Poseidon chip.
 #[derive(Debug, Clone, Copy)]
 pub struct PoseidonConfig {
@@ -109,43 +154,17 @@ impl PoseidonConfig {
         }
         let q_full = meta.selector();
         let q_partial = meta.selector();
-        let mds = PoseidonConstants::get().mds;
 
         meta.create_gate("poseidon round", |meta| {
             let q_full = meta.query_selector(q_full);
             let q_partial = meta.query_selector(q_partial);
-            let x: Vec<Expression<Fr>> = (0..WIDTH)
-                .map(|i| {
-                    meta.query_advice(state[i], Rotation::cur())
-                        + meta.query_fixed(round_constants[i], Rotation::cur())
-                })
-                .collect();
-            let sq: Vec<Expression<Fr>> =
-                squares.iter().map(|c| meta.query_advice(*c, Rotation::cur())).collect();
-            let next: Vec<Expression<Fr>> =
-                state.iter().map(|c| meta.query_advice(*c, Rotation::next())).collect();
-            let pow5 = |i: usize| sq[i].clone() * sq[i].clone() * x[i].clone();
-            let mix = |y: &[Expression<Fr>], i: usize| {
-                (0..WIDTH).fold(Expression::Constant(Fr::zero()), |acc, j| {
-                    acc + Expression::Constant(mds[i][j]) * y[j].clone()
-                })
+            let round = RoundCells {
+                state: state.map(|c| meta.query_advice(c, Rotation::cur())),
+                squares: squares.map(|c| meta.query_advice(c, Rotation::cur())),
+                constants: round_constants.map(|c| meta.query_fixed(c, Rotation::cur())),
+                next: state.map(|c| meta.query_advice(c, Rotation::next())),
             };
-
-            let mut constraints = Vec::new();
-            // Full rounds: every word through the S-box.
-            let y_full: Vec<_> = (0..WIDTH).map(pow5).collect();
-            for i in 0..WIDTH {
-                constraints.push(q_full.clone() * (sq[i].clone() - x[i].clone() * x[i].clone()));
-                constraints.push(q_full.clone() * (next[i].clone() - mix(&y_full, i)));
-            }
-            // Partial rounds: word 0 through the S-box, the others passed through.
-            let mut y_partial = vec![pow5(0)];
-            y_partial.extend(x.iter().skip(1).cloned());
-            constraints.push(q_partial.clone() * (sq[0].clone() - x[0].clone() * x[0].clone()));
-            for (i, next) in next.iter().enumerate() {
-                constraints.push(q_partial.clone() * (next.clone() - mix(&y_partial, i)));
-            }
-            constraints
+            round_constraints(&q_full, &q_partial, &round)
         });
 
         Self { state, squares, round_constants, q_full, q_partial }

@@ -20,17 +20,32 @@ use crate::Fr;
 struct Values<'a> {
     advice: Vec<Option<&'a [Fr]>>,
     fixed: Vec<Option<&'a [Fr]>>,
+    instance: &'a [Fr],
     challenges: [Fr; 2],
 }
 
 impl Values<'_> {
+    /// The value of `e` at `row` (rotations wrap around the column, as in halo2).
     fn eval(&self, e: &Expression<Fr>, row: usize) -> Fr {
+        let at = |column: Option<&[Fr]>, rotation: i32| {
+            column.map_or(Fr::ZERO, |v| {
+                let n = v.len() as i64;
+                v[(row as i64 + i64::from(rotation)).rem_euclid(n) as usize]
+            })
+        };
         e.evaluate(
             &|c| c,
             &|_| Fr::ZERO,
-            &|q| self.fixed.get(q.column_index()).copied().flatten().map_or(Fr::ZERO, |v| v[row]),
-            &|q| self.advice.get(q.column_index()).copied().flatten().map_or(Fr::ZERO, |v| v[row]),
-            &|_| Fr::ZERO,
+            &|q| at(self.fixed.get(q.column_index()).copied().flatten(), q.rotation().0),
+            &|q| at(self.advice.get(q.column_index()).copied().flatten(), q.rotation().0),
+            &|q| {
+                let index = row as i64 + i64::from(q.rotation().0);
+                usize::try_from(index)
+                    .ok()
+                    .and_then(|i| self.instance.get(i))
+                    .copied()
+                    .unwrap_or(Fr::ZERO)
+            },
             &|c| self.challenges[c.index()],
             &|a| -a,
             &|a, b| a + b,
@@ -62,9 +77,10 @@ fn values<'a>(
     config: &SegmentConfig,
     columns: &'a [Vec<Fr>],
     fixed: &'a [(Column<Fixed>, Vec<Fr>)],
+    instance: &'a [Fr],
     challenges: [Fr; 2],
 ) -> Values<'a> {
-    let all = config.cols.all();
+    let all = config.advice();
     let mut advice = vec![None; all.iter().map(|c| c.index() + 1).max().unwrap_or(0)];
     for (c, v) in all.iter().zip(columns) {
         advice[c.index()] = Some(v.as_slice());
@@ -73,23 +89,26 @@ fn values<'a>(
     for (c, v) in fixed {
         by_index[c.index()] = Some(v.as_slice());
     }
-    Values { advice, fixed: by_index, challenges }
+    Values { advice, fixed: by_index, instance, challenges }
 }
 
-/// The first-phase columns of `rows`, with the table multiplicity columns filled in.
+/// The first-phase columns (`rows`', then `paging`), with the table multiplicity columns
+/// filled in.
 pub(crate) fn with_multiplicities(
     config: &SegmentConfig,
     rows: &[Row],
+    paging: &[Vec<Fr>],
     fixed: &[(Column<Fixed>, Vec<Fr>)],
     n: usize,
 ) -> Vec<Vec<Fr>> {
     let mut columns = to_field_columns(rows, n);
+    columns.extend(paging.iter().cloned());
     let decode_rows: HashMap<[u64; 7], usize> =
         decode_entries().iter().enumerate().map(|(i, e)| (e.fields(), AND_ROWS + 32 + i)).collect();
     let mut m_table = vec![0u64; n];
     let mut m_pair = vec![0u64; n];
     {
-        let v = values(config, &columns, fixed, [Fr::ZERO; 2]);
+        let v = values(config, &columns, fixed, &[], [Fr::ZERO; 2]);
         let lookups: Vec<(&Fraction, u64)> = config
             .logup
             .groups
@@ -143,11 +162,11 @@ pub(crate) fn helpers(
     config: &SegmentConfig,
     columns: &[Vec<Fr>],
     fixed: &[(Column<Fixed>, Vec<Fr>)],
+    instance: &[Fr],
     usable: usize,
-    alpha: Fr,
-    beta: Fr,
+    (alpha, beta): (Fr, Fr),
 ) -> (Vec<Vec<Fr>>, Vec<Fr>) {
-    let v = values(config, columns, fixed, [alpha, beta]);
+    let v = values(config, columns, fixed, instance, [alpha, beta]);
     let groups = &config.logup.groups;
     let mut helpers = Vec::with_capacity(groups.len());
     for group in groups {

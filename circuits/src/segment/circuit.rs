@@ -5,18 +5,21 @@ use std::sync::OnceLock;
 use halo2_base::halo2_proofs::{
     arithmetic::Field,
     circuit::{Layouter, SimpleFloorPlanner, Value},
-    plonk::{Circuit, Column, ConstraintSystem, Error, Expression, Fixed},
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Expression, Fixed},
     poly::Rotation,
 };
 
 use super::cpu::{self, NextRow};
 use super::expr::{k, Derived};
-use super::layout::{Columns, FixedColumns};
+use super::layout::{Columns, FixedColumns, Row};
 use super::logup::{BusSelectors, LogUpConfig};
-use super::memory::{self, FixedRow, PageRows, GROUPS};
+use super::memory::{self, FixedRow, PageRows};
+use super::merkle::{self, HashBus, HashColumns, HashFixed};
+use super::merkle_witness;
 use super::tables::{table_rows, AND_ROWS};
 use super::witness::{build_rows, SegmentPublicInputs};
 use super::SegmentError;
+use crate::paging::PageTree;
 use crate::Fr;
 use vm::trace::SegmentRecord;
 
@@ -34,25 +37,51 @@ pub fn usable_rows(k: u32) -> usize {
 pub struct SegmentConfig {
     pub(crate) cols: Columns,
     pub(crate) fixed: FixedColumns,
+    pub(crate) hash: HashColumns,
+    pub(crate) hash_fixed: HashFixed,
     pub(crate) logup: LogUpConfig,
+}
+
+impl SegmentConfig {
+    /// Every first-phase advice column: the integer rows', then paging's.
+    pub(crate) fn advice(&self) -> Vec<Column<Advice>> {
+        let mut all = self.cols.all();
+        all.extend(self.hash.all());
+        all
+    }
+}
+
+/// A circuit's witness: the integer rows, paging's field columns and the public inputs.
+#[derive(Debug, Clone)]
+struct Witness {
+    rows: Vec<Row>,
+    paging: Vec<Vec<Fr>>,
+    public: SegmentPublicInputs,
 }
 
 /// The VM segment circuit for one segment record (or, without a witness, for keygen).
 #[derive(Debug, Clone)]
 pub struct SegmentCircuit {
     k: u32,
-    witness: Option<(Vec<super::layout::Row>, SegmentPublicInputs)>,
+    witness: Option<Witness>,
     columns: OnceLock<Vec<Vec<Fr>>>,
 }
 
 impl SegmentCircuit {
-    /// The circuit proving `record` at size `2^k`.
-    pub fn new(k: u32, record: &SegmentRecord) -> Result<Self, SegmentError> {
+    /// The circuit proving `record` at size `2^k`, where `memory` is the page tree of the
+    /// memory when the segment starts (see [`PageTree::initial`] and
+    /// [`PageTree::apply_segment`]).
+    pub fn new(k: u32, record: &SegmentRecord, memory: &PageTree) -> Result<Self, SegmentError> {
         if k < MIN_SEGMENT_K {
             return Err(SegmentError::CircuitTooSmall(k));
         }
-        let (rows, public) = build_rows(record, usable_rows(k))?;
-        Ok(Self { k, witness: Some((rows, public)), columns: OnceLock::new() })
+        let usable = usable_rows(k);
+        let (rows, mut public) = build_rows(record, usable)?;
+        let paging = merkle_witness::build(record, memory, usable, 1 << k)?;
+        public.mem_root_start = paging.root_start;
+        public.mem_root_end = paging.root_end;
+        let witness = Witness { rows, paging: paging.columns, public };
+        Ok(Self { k, witness: Some(witness), columns: OnceLock::new() })
     }
 
     /// A circuit without witness, for key generation.
@@ -62,7 +91,7 @@ impl SegmentCircuit {
 
     /// The public inputs (empty for a keygen circuit).
     pub fn public_inputs(&self) -> Option<SegmentPublicInputs> {
-        self.witness.as_ref().map(|(_, public)| *public)
+        self.witness.as_ref().map(|w| w.public)
     }
 
     /// The instance column values.
@@ -78,31 +107,54 @@ impl SegmentCircuit {
     /// Test support: a copy with first-phase cells replaced (`(row, column, value)`).
     #[doc(hidden)]
     pub fn with_cells(&self, changes: &[(usize, &str, u64)]) -> Option<Self> {
-        let (rows, public) = self.witness.as_ref()?;
-        let mut rows = rows.clone();
+        let mut witness = self.witness.clone()?;
         for &(row, column, value) in changes {
-            super::layout::set_by_name(rows.get_mut(row)?, column, value)?;
+            super::layout::set_by_name(witness.rows.get_mut(row)?, column, value)?;
         }
-        Some(Self { k: self.k, witness: Some((rows, *public)), columns: OnceLock::new() })
+        Some(self.with_witness(witness))
+    }
+
+    /// Test support: a copy with paging cells replaced (`(row, column, value)`; columns
+    /// are named `old.s0`…`old.vb`, `new.s0`…`new.vb`, `leaf`, `node`, `first`, `last`,
+    /// `touched_left`, `touched_right`, `index`, `level`, `recv_index`, `pack_in`,
+    /// `pack_out`).
+    #[doc(hidden)]
+    pub fn with_paging_cells(&self, changes: &[(usize, &str, Fr)]) -> Option<Self> {
+        let mut witness = self.witness.clone()?;
+        for &(row, column, value) in changes {
+            *witness.paging.get_mut(merkle_witness::column(column)?)?.get_mut(row)? = value;
+        }
+        Some(self.with_witness(witness))
     }
 
     /// Test support: a copy with other public inputs.
     #[doc(hidden)]
     pub fn with_public_inputs(&self, public: SegmentPublicInputs) -> Option<Self> {
-        let (rows, _) = self.witness.as_ref()?;
-        Some(Self { k: self.k, witness: Some((rows.clone(), public)), columns: OnceLock::new() })
+        let witness = Witness { public, ..self.witness.clone()? };
+        Some(self.with_witness(witness))
+    }
+
+    fn with_witness(&self, witness: Witness) -> Self {
+        Self { k: self.k, witness: Some(witness), columns: OnceLock::new() }
     }
 
     /// Test support: a first-phase cell.
     #[doc(hidden)]
     pub fn cell(&self, row: usize, column: &str) -> Option<u64> {
-        let (rows, _) = self.witness.as_ref()?;
-        super::layout::get_by_name(rows.get(row)?, column)
+        super::layout::get_by_name(self.witness.as_ref()?.rows.get(row)?, column)
+    }
+
+    /// Test support: a paging cell (names as in [`Self::with_paging_cells`]).
+    #[doc(hidden)]
+    pub fn paging_cell(&self, row: usize, column: &str) -> Option<Fr> {
+        let witness = self.witness.as_ref()?;
+        witness.paging.get(merkle_witness::column(column)?)?.get(row).copied()
     }
 }
 
 /// Every fixed column with its values.
-pub(crate) fn fixed_values(f: &FixedColumns, k: u32) -> Vec<(Column<Fixed>, Vec<Fr>)> {
+pub(crate) fn fixed_values(config: &SegmentConfig, k: u32) -> Vec<(Column<Fixed>, Vec<Fr>)> {
+    let f = &config.fixed;
     let n = 1usize << k;
     let usable = usable_rows(k);
     let pos = |v: bool| if v { Fr::ONE } else { Fr::ZERO };
@@ -150,6 +202,17 @@ pub(crate) fn fixed_values(f: &FixedColumns, k: u32) -> Vec<(Column<Fixed>, Vec<
         (f.q_pair, q_pair),
     ];
     out.extend(f.t.into_iter().zip(t));
+    let h = &config.hash_fixed;
+    let mut paging_columns = h.round_constants.to_vec();
+    paging_columns.extend([
+        h.q_full,
+        h.q_partial,
+        h.q_slot,
+        h.pg_pack_next,
+        h.pg_elem_start,
+        h.pg_elem,
+    ]);
+    out.extend(paging_columns.into_iter().zip(merkle_witness::fixed_values(usable, n)));
     out
 }
 
@@ -182,7 +245,9 @@ impl Circuit<Fr> for SegmentCircuit {
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> SegmentConfig {
         let cols = Columns::new(meta);
+        let hash = HashColumns::new(meta);
         let fixed = FixedColumns::new(meta);
+        let hash_fixed = HashFixed::new(meta);
         let instance = meta.instance_column();
 
         meta.create_gate("segment row", |vc| {
@@ -237,6 +302,7 @@ impl Circuit<Fr> for SegmentCircuit {
             out.extend(steps.into_iter().map(|(name, e)| (name, step.clone() * e)));
 
             let first = vc.query_fixed(fixed.q_first, Rotation::cur());
+            out.extend(merkle::constraints(vc, &hash, &hash_fixed, &r, (q.clone(), first.clone())));
             let last = vc.query_fixed(fixed.q_last, Rotation::cur());
             let inst = |vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>, i: i32| {
                 vc.query_instance(instance, Rotation(i))
@@ -244,8 +310,8 @@ impl Circuit<Fr> for SegmentCircuit {
             let boundary = [
                 ("pc_start", r.pc.clone() - inst(vc, 0)),
                 ("pc_end public", r.pc_end.clone() - inst(vc, 1)),
-                ("halted public", r.halted.clone() - inst(vc, 2)),
-                ("exit code public", r.exit_code.clone() - inst(vc, 3)),
+                ("halted public", r.halted.clone() - inst(vc, 4)),
+                ("exit code public", r.exit_code.clone() - inst(vc, 5)),
                 ("segment not empty", k(1) - r.active.clone()),
                 ("segment starts with an instruction", r.f_data.clone()),
             ];
@@ -256,7 +322,8 @@ impl Circuit<Fr> for SegmentCircuit {
         });
 
         let challenges = LogUpConfig::challenges(meta);
-        let logup = LogUpConfig::configure(meta, challenges, GROUPS, |vc| {
+        let groups = memory::GROUPS + merkle::GROUPS;
+        let logup = LogUpConfig::configure(meta, challenges, groups, |vc| {
             let r = cols.query(vc, Rotation::cur());
             let d = Derived::new(&r);
             let f = fixed_row(vc, &fixed);
@@ -266,9 +333,15 @@ impl Circuit<Fr> for SegmentCircuit {
                 step: vc.query_fixed(fixed.q_step, Rotation::cur()),
                 last: vc.query_fixed(fixed.q_last, Rotation::cur()),
             };
-            (memory::fractions(&r, &d, &f), sel)
+            let roots = [2, 3].map(|i| {
+                let root = vc.query_instance(instance, Rotation(i));
+                merkle::root_receive(&sel.first, (i - 2) as u64, root)
+            });
+            let mut groups = memory::fractions(&r, &d, &f, roots);
+            groups.extend(merkle::fractions(&HashBus::query(vc, &hash, &hash_fixed), &r));
+            (groups, sel)
         });
-        SegmentConfig { cols, fixed, logup }
+        SegmentConfig { cols, fixed, hash, hash_fixed, logup }
     }
 
     fn synthesize(
@@ -281,7 +354,7 @@ impl Circuit<Fr> for SegmentCircuit {
         let mut challenges = None;
         alpha.zip(beta).map(|c| challenges = Some(c));
         let n = 1usize << self.k;
-        let fixed = fixed_values(&config.fixed, self.k);
+        let fixed = fixed_values(&config, self.k);
         layouter.assign_region(
             || "segment",
             |mut region| {
@@ -294,11 +367,17 @@ impl Circuit<Fr> for SegmentCircuit {
                         }
                     }
                 }
-                let Some((rows, _)) = &self.witness else { return Ok(()) };
+                let Some(witness) = &self.witness else { return Ok(()) };
                 let columns = self.columns.get_or_init(|| {
-                    super::bus_witness::with_multiplicities(&config, rows, &fixed, n)
+                    super::bus_witness::with_multiplicities(
+                        &config,
+                        &witness.rows,
+                        &witness.paging,
+                        &fixed,
+                        n,
+                    )
                 });
-                let advice = config.cols.all();
+                let advice = config.advice();
                 let usable = usable_rows(self.k);
                 match challenges {
                     None => {
@@ -312,8 +391,14 @@ impl Circuit<Fr> for SegmentCircuit {
                         }
                     }
                     Some((alpha, beta)) => {
+                        let instance = witness.public.to_instances();
                         let (helpers, acc) = super::bus_witness::helpers(
-                            &config, columns, &fixed, usable, alpha, beta,
+                            &config,
+                            columns,
+                            &fixed,
+                            &instance,
+                            usable,
+                            (alpha, beta),
                         );
                         for (column, values) in config.logup.helpers.iter().zip(&helpers) {
                             for (row, value) in values.iter().enumerate() {

@@ -123,8 +123,10 @@ witness_columns! {
     pc_end, halted, exit_code,
     // Table multiplicities.
     m_table, m_pair,
-    // Paging: one row per word of a touched page.
+    // Paging: one row per word of a touched page, with the low three bytes of its page-in
+    // and page-out words (the top bytes are implied).
     pg_active, pg_page, pg_in, pg_out, pg_ts, pgd0, pgd1, pgd2,
+    pgi0, pgi1, pgi2, pgo0, pgo1, pgo2,
 }
 
 /// Fixed columns: row selectors and the lookup tables.

@@ -57,7 +57,14 @@ fn access(
 }
 
 /// Every fraction group of a row.
-pub(crate) fn fractions(r: &RowExpr, d: &Derived, f: &FixedRow) -> Vec<Vec<Fraction>> {
+/// `roots` are the page-tree root receives (`merkle.rs`); they ride in groups with room.
+pub(crate) fn fractions(
+    r: &RowExpr,
+    d: &Derived,
+    f: &FixedRow,
+    roots: [Fraction; 2],
+) -> Vec<Vec<Fraction>> {
+    let [root_start, root_end] = roots;
     let d_bytes = [
         &r.d0, &r.d1, &r.d2, &r.d3, &r.d4, &r.d5, &r.d6, &r.d7, &r.d8, &r.d9, &r.d10, &r.d11,
         &r.d12, &r.d13, &r.d14,
@@ -116,6 +123,7 @@ pub(crate) fn fractions(r: &RowExpr, d: &Derived, f: &FixedRow) -> Vec<Vec<Fract
             -(r.m_pair.clone() * f.q_pair.clone()),
             vec![k(TAG_PAIR), f.t[0].clone(), f.t[1].clone()],
         ),
+        root_start,
     ]);
 
     let ts = |slot: u64| f.ts_base.clone() + k(slot + 1);
@@ -162,13 +170,15 @@ pub(crate) fn fractions(r: &RowExpr, d: &Derived, f: &FixedRow) -> Vec<Vec<Fract
     let page_uses = r.pg_active.clone() * (k(1) - f.q_pc_word.clone());
     let page_addr =
         r.pg_page.clone() * k(u64::from(abi::memory::PAGE_SIZE)) + f.pg_word.clone() * k(4);
-    groups.push(access(
+    let mut page = access(
         &page_uses,
         &(k(1) - f.q_machine.clone()),
         &page_addr,
         (r.pg_out.clone(), r.pg_ts.clone()),
         (r.pg_in.clone(), k(0)),
-    ));
+    );
+    page.push(root_end);
+    groups.push(page);
     assert_eq!(groups.len(), GROUPS);
     groups
 }

@@ -13,6 +13,8 @@ mod expr;
 mod layout;
 mod logup;
 mod memory;
+mod merkle;
+mod merkle_witness;
 mod prove;
 mod tables;
 mod witness;
@@ -23,6 +25,9 @@ pub use prove::{
 };
 pub use witness::SegmentPublicInputs;
 
+/// Rows of one paging slot (one Poseidon permutation in each hash lane).
+pub const PAGING_SLOT_ROWS: usize = merkle::SLOT_ROWS;
+
 /// Why a segment record cannot be turned into a circuit witness.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SegmentError {
@@ -32,8 +37,8 @@ pub enum SegmentError {
     /// The segment has more rows than the circuit (or none).
     #[error("the segment's row count does not fit the circuit")]
     TooManyRows,
-    /// The segment touches more pages than fit the circuit's page rows.
-    #[error("the segment touches {0} pages, more than the circuit's page rows hold")]
+    /// The segment touches more pages than the circuit's page rows or paging slots hold.
+    #[error("the segment touches {0} pages, more than the circuit's paging rows hold")]
     TooManyPages(usize),
     /// The record is inconsistent.
     #[error("malformed segment record: {0}")]

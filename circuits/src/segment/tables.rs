@@ -20,6 +20,8 @@ pub(crate) const TAG_DECODE: u64 = 3;
 pub(crate) const TAG_PAIR: u64 = 4;
 /// Memory-bus tuples `(space, address, value, timestamp)`.
 pub(crate) const TAG_MEMORY: u64 = 5;
+/// Tag of page-tree messages: `(direction, level, index, value)` (see `merkle.rs`).
+pub(crate) const TAG_HASH: u64 = 6;
 
 /// Instruction families, as numbered in the decode table (one flag column each).
 pub(crate) mod family {

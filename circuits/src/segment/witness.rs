@@ -20,6 +20,10 @@ pub struct SegmentPublicInputs {
     pub pc_start: u32,
     /// Program counter after its last instruction.
     pub pc_end: u32,
+    /// Page-tree root of the memory (machine page included) when the segment starts.
+    pub mem_root_start: Fr,
+    /// Page-tree root of the memory the segment leaves behind.
+    pub mem_root_end: Fr,
     /// Whether the machine halted in this segment.
     pub halted: bool,
     /// The exit code if it halted, else 0.
@@ -32,6 +36,8 @@ impl SegmentPublicInputs {
         vec![
             Fr::from(u64::from(self.pc_start)),
             Fr::from(u64::from(self.pc_end)),
+            self.mem_root_start,
+            self.mem_root_end,
             Fr::from(u64::from(self.halted)),
             Fr::from(u64::from(self.exit_code)),
         ]
@@ -103,8 +109,15 @@ pub(crate) fn build_rows(
 
     let halted = record.exit_code.is_some();
     let exit_code = record.exit_code.unwrap_or(0);
-    let public =
-        SegmentPublicInputs { pc_start: record.start.pc, pc_end: record.end.pc, halted, exit_code };
+    // The memory roots are filled in by the paging witness.
+    let public = SegmentPublicInputs {
+        pc_start: record.start.pc,
+        pc_end: record.end.pc,
+        mem_root_start: Fr::ZERO,
+        mem_root_end: Fr::ZERO,
+        halted,
+        exit_code,
+    };
 
     for event in &record.events {
         let first = usize::try_from(event.row - record.first_row)
@@ -148,6 +161,8 @@ pub(crate) fn build_rows(
             row.pg_page = page;
             row.pg_in = u64::from(page_in.words[word]);
             row.pg_out = u64::from(page_out.words[word]);
+            [row.pgi0, row.pgi1, row.pgi2, _] = bytes(page_in.words[word]);
+            [row.pgo0, row.pgo1, row.pgo2, _] = bytes(page_out.words[word]);
             row.pg_ts = if page == 0 && addr == PC_ADDR {
                 0
             } else {

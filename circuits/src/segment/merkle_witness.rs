@@ -1,0 +1,250 @@
+//! The witness of in-circuit paging: the slot schedule (every page's leaf steps, then the
+//! touched nodes level by level), the lanes' permutation traces, the page rows' packed
+//! elements, and the fixed columns of paging.
+
+use std::collections::BTreeMap;
+
+use abi::memory::{PAGE_TREE_DEPTH, PAGE_WORDS};
+use halo2_base::halo2_proofs::arithmetic::Field;
+use vm::trace::SegmentRecord;
+
+use super::merkle::{slot_count, ELEMENT_STRIDE, LEAF_STEPS, SLOT_ROWS};
+use super::SegmentError;
+use crate::paging::{pack_page, PageTree, LEAF_DOMAIN, NODE_DOMAIN, WORDS_PER_ELEMENT};
+use crate::poseidon::chip::{PermutationTrace, ROUNDS};
+use crate::poseidon::{PoseidonConstants, WIDTH};
+use crate::Fr;
+
+/// Columns per lane (state, squares, va, vb).
+const LANE_WIDTH: usize = 2 * WIDTH + 2;
+
+/// Names of the paging columns, in `HashColumns::all` order.
+pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 11] = [
+    "old.s0",
+    "old.s1",
+    "old.s2",
+    "old.q0",
+    "old.q1",
+    "old.q2",
+    "old.va",
+    "old.vb",
+    "new.s0",
+    "new.s1",
+    "new.s2",
+    "new.q0",
+    "new.q1",
+    "new.q2",
+    "new.va",
+    "new.vb",
+    "leaf",
+    "node",
+    "first",
+    "last",
+    "touched_left",
+    "touched_right",
+    "index",
+    "level",
+    "recv_index",
+    "pack_in",
+    "pack_out",
+];
+
+/// Position of a paging column in [`COLUMN_NAMES`].
+pub(crate) fn column(name: &str) -> Option<usize> {
+    COLUMN_NAMES.iter().position(|n| *n == name)
+}
+
+const LEAF: usize = 2 * LANE_WIDTH;
+const NODE: usize = LEAF + 1;
+const FIRST: usize = LEAF + 2;
+const LAST: usize = LEAF + 3;
+const TOUCHED_LEFT: usize = LEAF + 4;
+const TOUCHED_RIGHT: usize = LEAF + 5;
+const INDEX: usize = LEAF + 6;
+const LEVEL: usize = LEAF + 7;
+const RECV_INDEX: usize = LEAF + 8;
+const PACK: usize = LEAF + 9;
+
+/// What one slot does, in both lanes.
+struct SlotJob {
+    /// Per lane: the permutation input and the two values taken in.
+    lanes: [([Fr; WIDTH], Fr, Fr); 2],
+    /// (column, value) bookkeeping cells on the slot's first row.
+    cells: Vec<(usize, Fr)>,
+}
+
+/// The paging witness: columns (field elements, `n` rows each) and the two roots.
+pub(crate) struct PagingWitness {
+    pub(crate) columns: Vec<Vec<Fr>>,
+    pub(crate) root_start: Fr,
+    pub(crate) root_end: Fr,
+}
+
+fn flag(v: bool) -> Fr {
+    if v {
+        Fr::ONE
+    } else {
+        Fr::ZERO
+    }
+}
+
+/// Builds the paging witness of `record` against `tree`, the memory at the segment's start.
+pub(crate) fn build(
+    record: &SegmentRecord,
+    tree: &PageTree,
+    usable: usize,
+    n: usize,
+) -> Result<PagingWitness, SegmentError> {
+    let mut jobs = Vec::new();
+    // Level 0: the leaves each lane computed, by page.
+    let mut computed: [BTreeMap<u32, Fr>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    for (page_in, page_out) in record.pages_in.iter().zip(&record.pages_out) {
+        let p = page_in.index;
+        let elements = [pack_page(&page_in.words), pack_page(&page_out.words)];
+        let mut outputs = [[Fr::ZERO; WIDTH]; 2];
+        for j in 0..LEAF_STEPS {
+            let mut lanes = [([Fr::ZERO; WIDTH], Fr::ZERO, Fr::ZERO); 2];
+            for (lane, elements) in elements.iter().enumerate() {
+                let va = elements[2 * j];
+                let vb = elements.get(2 * j + 1).copied().unwrap_or(Fr::ZERO);
+                let input = if j == 0 {
+                    [Fr::from(LEAF_DOMAIN), va, vb]
+                } else {
+                    let o = outputs[lane];
+                    [o[0], o[1] + va, o[2] + vb]
+                };
+                outputs[lane] = PermutationTrace::new(input).output();
+                lanes[lane] = (input, va, vb);
+            }
+            let cells = vec![
+                (LEAF, Fr::ONE),
+                (FIRST, flag(j == 0)),
+                (LAST, flag(j + 1 == LEAF_STEPS)),
+                (INDEX, Fr::from(u64::from(p))),
+                (RECV_INDEX, Fr::from(ELEMENT_STRIDE * u64::from(p) + 2 * j as u64)),
+            ];
+            jobs.push(SlotJob { lanes, cells });
+        }
+        for lane in 0..2 {
+            computed[lane].insert(p, outputs[lane][1]);
+        }
+    }
+    // Levels 1..=19: every ancestor of a touched page, from its children.
+    for level in 1..=PAGE_TREE_DEPTH as usize {
+        let mut next: [BTreeMap<u32, Fr>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        let positions: Vec<u32> = {
+            let mut v: Vec<u32> = computed[0].keys().map(|i| i >> 1).collect();
+            v.dedup();
+            v
+        };
+        for i in positions {
+            let children = [2 * i, 2 * i + 1];
+            let touched = children.map(|c| computed[0].contains_key(&c));
+            let mut lanes = [([Fr::ZERO; WIDTH], Fr::ZERO, Fr::ZERO); 2];
+            for lane in 0..2 {
+                let [left, right] = children.map(|c| {
+                    computed[lane].get(&c).copied().unwrap_or_else(|| tree.node(level - 1, c))
+                });
+                let input = [Fr::from(NODE_DOMAIN), left, right];
+                next[lane].insert(i, PermutationTrace::new(input).output()[1]);
+                lanes[lane] = (input, left, right);
+            }
+            let cells = vec![
+                (NODE, Fr::ONE),
+                (TOUCHED_LEFT, flag(touched[0])),
+                (TOUCHED_RIGHT, flag(touched[1])),
+                (INDEX, Fr::from(u64::from(i))),
+                (LEVEL, Fr::from(level as u64)),
+                (RECV_INDEX, Fr::from(2 * u64::from(i))),
+            ];
+            jobs.push(SlotJob { lanes, cells });
+        }
+        computed = next;
+    }
+    let root =
+        |lane: usize| computed[lane].get(&0).copied().ok_or(SegmentError::Malformed("no pages"));
+    let (root_start, root_end) = (root(0)?, root(1)?);
+    if root_start != tree.root() {
+        return Err(SegmentError::Malformed("the pages do not match the memory tree"));
+    }
+    if jobs.len() > slot_count(usable) {
+        return Err(SegmentError::TooManyPages(record.pages_in.len()));
+    }
+
+    let mut columns = vec![vec![Fr::ZERO; n]; COLUMN_NAMES.len()];
+    let idle = PermutationTrace::new([Fr::ZERO; WIDTH]);
+    for slot in 0..slot_count(usable) {
+        let base = slot * SLOT_ROWS;
+        let job = jobs.get(slot);
+        for lane in 0..2 {
+            let trace = match job {
+                Some(job) => PermutationTrace::new(job.lanes[lane].0),
+                None => idle.clone(),
+            };
+            let offset = lane * LANE_WIDTH;
+            for (r, state) in trace.states.iter().enumerate() {
+                for i in 0..WIDTH {
+                    columns[offset + i][base + r] = state[i];
+                }
+            }
+            for (r, squares) in trace.squares.iter().enumerate() {
+                for i in 0..WIDTH {
+                    columns[offset + WIDTH + i][base + r] = squares[i];
+                }
+            }
+            if let Some(job) = job {
+                columns[offset + 2 * WIDTH][base] = job.lanes[lane].1;
+                columns[offset + 2 * WIDTH + 1][base] = job.lanes[lane].2;
+            }
+        }
+        if let Some(job) = job {
+            for &(c, value) in &job.cells {
+                columns[c][base] = value;
+            }
+        }
+    }
+
+    // Page rows: each word's packed element tail.
+    let shift = Fr::from(1u64 << 32);
+    for (block, (page_in, page_out)) in record.pages_in.iter().zip(&record.pages_out).enumerate() {
+        for (d, words) in [&page_in.words, &page_out.words].into_iter().enumerate() {
+            let mut tail = Fr::ZERO;
+            for w in (0..PAGE_WORDS).rev() {
+                let ends_element =
+                    w % WORDS_PER_ELEMENT == WORDS_PER_ELEMENT - 1 || w + 1 == PAGE_WORDS;
+                let carried = if ends_element { Fr::ZERO } else { tail * shift };
+                tail = Fr::from(u64::from(words[w])) + carried;
+                columns[PACK + d][block * PAGE_WORDS + w] = tail;
+            }
+        }
+    }
+    Ok(PagingWitness { columns, root_start, root_end })
+}
+
+/// Values of the paging fixed columns, in `HashFixed` field order: round constants (3),
+/// q_full, q_partial, q_slot, pg_pack_next, pg_elem_start, pg_elem.
+#[allow(clippy::needless_range_loop)] // Rows index several columns at once.
+pub(crate) fn fixed_values(usable: usize, n: usize) -> Vec<Vec<Fr>> {
+    let constants = PoseidonConstants::get();
+    let mut out = vec![vec![Fr::ZERO; n]; WIDTH + 6];
+    for slot in 0..slot_count(usable) {
+        let base = slot * SLOT_ROWS;
+        for r in 0..ROUNDS {
+            for i in 0..WIDTH {
+                out[i][base + r] = constants.round_constants[r][i];
+            }
+            let full = PoseidonConstants::is_full_round(r);
+            out[WIDTH][base + r] = flag(full);
+            out[WIDTH + 1][base + r] = flag(!full);
+        }
+        out[WIDTH + 2][base] = Fr::ONE;
+    }
+    for i in 0..usable {
+        let w = i % PAGE_WORDS;
+        let ends = w % WORDS_PER_ELEMENT == WORDS_PER_ELEMENT - 1 || w + 1 == PAGE_WORDS;
+        out[WIDTH + 3][i] = flag(!ends && i + 1 < usable);
+        out[WIDTH + 4][i] = flag(w % WORDS_PER_ELEMENT == 0);
+        out[WIDTH + 5][i] = Fr::from((w / WORDS_PER_ELEMENT) as u64);
+    }
+    out
+}

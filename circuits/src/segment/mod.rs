@@ -2,7 +2,8 @@
 //! execution from its start state to its end state.
 //!
 //! Layout: one row per cycle (an instruction, or one data word of a syscall), plus page rows
-//! in their own columns. Constraints are custom gates of degree at most 5 (see `cpu.rs`);
+//! in their own columns and two Poseidon hash lanes that page the touched pages in against
+//! `mem_root_start` and out into `mem_root_end` (`merkle.rs`). Constraints are custom gates of degree at most 5 (see `cpu.rs`);
 //! range checks, the decode table and the memory argument are fractions on one LogUp bus
 //! (`logup.rs`, `memory.rs`) over two second-phase challenges.
 

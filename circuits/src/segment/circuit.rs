@@ -202,17 +202,7 @@ pub(crate) fn fixed_values(config: &SegmentConfig, k: u32) -> Vec<(Column<Fixed>
         (f.q_pair, q_pair),
     ];
     out.extend(f.t.into_iter().zip(t));
-    let h = &config.hash_fixed;
-    let mut paging_columns = h.round_constants.to_vec();
-    paging_columns.extend([
-        h.q_full,
-        h.q_partial,
-        h.q_slot,
-        h.pg_pack_next,
-        h.pg_elem_start,
-        h.pg_elem,
-    ]);
-    out.extend(paging_columns.into_iter().zip(merkle_witness::fixed_values(usable, n)));
+    out.extend(config.hash_fixed.all().into_iter().zip(merkle_witness::fixed_values(usable, n)));
     out
 }
 
@@ -246,6 +236,7 @@ impl Circuit<Fr> for SegmentCircuit {
     fn configure(meta: &mut ConstraintSystem<Fr>) -> SegmentConfig {
         let cols = Columns::new(meta);
         let hash = HashColumns::new(meta);
+        assert_eq!(hash.all().len(), merkle_witness::COLUMN_NAMES.len(), "paging witness width");
         let fixed = FixedColumns::new(meta);
         let hash_fixed = HashFixed::new(meta);
         let instance = meta.instance_column();

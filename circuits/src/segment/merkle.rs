@@ -162,6 +162,20 @@ impl HashColumns {
 }
 
 impl HashFixed {
+    /// The columns in the order of `merkle_witness::fixed_values`.
+    pub(crate) fn all(&self) -> Vec<Column<Fixed>> {
+        let mut out = self.round_constants.to_vec();
+        out.extend([
+            self.q_full,
+            self.q_partial,
+            self.q_slot,
+            self.pg_pack_next,
+            self.pg_elem_start,
+            self.pg_elem,
+        ]);
+        out
+    }
+
     pub(crate) fn new(meta: &mut ConstraintSystem<Fr>) -> Self {
         Self {
             round_constants: [(); WIDTH].map(|()| meta.fixed_column()),

@@ -65,14 +65,6 @@ const LEVEL: usize = LEAF + 7;
 const RECV_INDEX: usize = LEAF + 8;
 const PACK: usize = LEAF + 9;
 
-/// What one slot does, in both lanes.
-struct SlotJob {
-    /// Per lane: the permutation input and the two values taken in.
-    lanes: [([Fr; WIDTH], Fr, Fr); 2],
-    /// (column, value) bookkeeping cells on the slot's first row.
-    cells: Vec<(usize, Fr)>,
-}
-
 /// The paging witness: columns (field elements, `n` rows each) and the two roots.
 pub(crate) struct PagingWitness {
     pub(crate) columns: Vec<Vec<Fr>>,
@@ -95,7 +87,32 @@ pub(crate) fn build(
     usable: usize,
     n: usize,
 ) -> Result<PagingWitness, SegmentError> {
-    let mut jobs = Vec::new();
+    let slots = slot_count(usable);
+    let mut columns = vec![vec![Fr::ZERO; n]; COLUMN_NAMES.len()];
+    let mut next_slot = 0;
+    // Writes the next slot: per lane (input, va, vb), and its bookkeeping cells; returns
+    // each lane's output.
+    let mut place = |lanes: [([Fr; WIDTH], Fr, Fr); 2], cells: &[(usize, Fr)]| {
+        if next_slot == slots {
+            return Err(SegmentError::TooManyPages(record.pages_in.len()));
+        }
+        let base = next_slot * SLOT_ROWS;
+        next_slot += 1;
+        let outputs = lanes.map(|lane_values| {
+            let trace = PermutationTrace::new(lane_values.0);
+            (trace, lane_values)
+        });
+        for (lane, (trace, (_, va, vb))) in outputs.iter().enumerate() {
+            write_trace(&mut columns, lane, base, trace);
+            columns[lane * LANE_WIDTH + 2 * WIDTH][base] = *va;
+            columns[lane * LANE_WIDTH + 2 * WIDTH + 1][base] = *vb;
+        }
+        for &(c, value) in cells {
+            columns[c][base] = value;
+        }
+        Ok(outputs.map(|(trace, _)| trace.output()))
+    };
+
     // Level 0: the leaves each lane computed, by page.
     let mut computed: [BTreeMap<u32, Fr>; 2] = [BTreeMap::new(), BTreeMap::new()];
     for (page_in, page_out) in record.pages_in.iter().zip(&record.pages_out) {
@@ -103,27 +120,25 @@ pub(crate) fn build(
         let elements = [pack_page(&page_in.words), pack_page(&page_out.words)];
         let mut outputs = [[Fr::ZERO; WIDTH]; 2];
         for j in 0..LEAF_STEPS {
-            let mut lanes = [([Fr::ZERO; WIDTH], Fr::ZERO, Fr::ZERO); 2];
-            for (lane, elements) in elements.iter().enumerate() {
-                let va = elements[2 * j];
-                let vb = elements.get(2 * j + 1).copied().unwrap_or(Fr::ZERO);
+            let lanes = [0, 1].map(|lane| {
+                let va = elements[lane][2 * j];
+                let vb = elements[lane].get(2 * j + 1).copied().unwrap_or(Fr::ZERO);
                 let input = if j == 0 {
                     [Fr::from(LEAF_DOMAIN), va, vb]
                 } else {
                     let o = outputs[lane];
                     [o[0], o[1] + va, o[2] + vb]
                 };
-                outputs[lane] = PermutationTrace::new(input).output();
-                lanes[lane] = (input, va, vb);
-            }
-            let cells = vec![
+                (input, va, vb)
+            });
+            let cells = [
                 (LEAF, Fr::ONE),
                 (FIRST, flag(j == 0)),
                 (LAST, flag(j + 1 == LEAF_STEPS)),
                 (INDEX, Fr::from(u64::from(p))),
                 (RECV_INDEX, Fr::from(ELEMENT_STRIDE * u64::from(p) + 2 * j as u64)),
             ];
-            jobs.push(SlotJob { lanes, cells });
+            outputs = place(lanes, &cells)?;
         }
         for lane in 0..2 {
             computed[lane].insert(p, outputs[lane][1]);
@@ -132,24 +147,18 @@ pub(crate) fn build(
     // Levels 1..=19: every ancestor of a touched page, from its children.
     for level in 1..=PAGE_TREE_DEPTH as usize {
         let mut next: [BTreeMap<u32, Fr>; 2] = [BTreeMap::new(), BTreeMap::new()];
-        let positions: Vec<u32> = {
-            let mut v: Vec<u32> = computed[0].keys().map(|i| i >> 1).collect();
-            v.dedup();
-            v
-        };
+        let mut positions: Vec<u32> = computed[0].keys().map(|i| i >> 1).collect();
+        positions.dedup();
         for i in positions {
             let children = [2 * i, 2 * i + 1];
             let touched = children.map(|c| computed[0].contains_key(&c));
-            let mut lanes = [([Fr::ZERO; WIDTH], Fr::ZERO, Fr::ZERO); 2];
-            for lane in 0..2 {
+            let lanes = [0, 1].map(|lane| {
                 let [left, right] = children.map(|c| {
                     computed[lane].get(&c).copied().unwrap_or_else(|| tree.node(level - 1, c))
                 });
-                let input = [Fr::from(NODE_DOMAIN), left, right];
-                next[lane].insert(i, PermutationTrace::new(input).output()[1]);
-                lanes[lane] = (input, left, right);
-            }
-            let cells = vec![
+                ([Fr::from(NODE_DOMAIN), left, right], left, right)
+            });
+            let cells = [
                 (NODE, Fr::ONE),
                 (TOUCHED_LEFT, flag(touched[0])),
                 (TOUCHED_RIGHT, flag(touched[1])),
@@ -157,7 +166,10 @@ pub(crate) fn build(
                 (LEVEL, Fr::from(level as u64)),
                 (RECV_INDEX, Fr::from(2 * u64::from(i))),
             ];
-            jobs.push(SlotJob { lanes, cells });
+            let outputs = place(lanes, &cells)?;
+            for lane in 0..2 {
+                next[lane].insert(i, outputs[lane][1]);
+            }
         }
         computed = next;
     }
@@ -167,40 +179,12 @@ pub(crate) fn build(
     if root_start != tree.root() {
         return Err(SegmentError::Malformed("the pages do not match the memory tree"));
     }
-    if jobs.len() > slot_count(usable) {
-        return Err(SegmentError::TooManyPages(record.pages_in.len()));
-    }
 
-    let mut columns = vec![vec![Fr::ZERO; n]; COLUMN_NAMES.len()];
+    // Idle slots permute zeros (the round gate holds on every slot).
     let idle = PermutationTrace::new([Fr::ZERO; WIDTH]);
-    for slot in 0..slot_count(usable) {
-        let base = slot * SLOT_ROWS;
-        let job = jobs.get(slot);
+    for slot in next_slot..slots {
         for lane in 0..2 {
-            let trace = match job {
-                Some(job) => PermutationTrace::new(job.lanes[lane].0),
-                None => idle.clone(),
-            };
-            let offset = lane * LANE_WIDTH;
-            for (r, state) in trace.states.iter().enumerate() {
-                for i in 0..WIDTH {
-                    columns[offset + i][base + r] = state[i];
-                }
-            }
-            for (r, squares) in trace.squares.iter().enumerate() {
-                for i in 0..WIDTH {
-                    columns[offset + WIDTH + i][base + r] = squares[i];
-                }
-            }
-            if let Some(job) = job {
-                columns[offset + 2 * WIDTH][base] = job.lanes[lane].1;
-                columns[offset + 2 * WIDTH + 1][base] = job.lanes[lane].2;
-            }
-        }
-        if let Some(job) = job {
-            for &(c, value) in &job.cells {
-                columns[c][base] = value;
-            }
+            write_trace(&mut columns, lane, slot * SLOT_ROWS, &idle);
         }
     }
 
@@ -210,9 +194,7 @@ pub(crate) fn build(
         for (d, words) in [&page_in.words, &page_out.words].into_iter().enumerate() {
             let mut tail = Fr::ZERO;
             for w in (0..PAGE_WORDS).rev() {
-                let ends_element =
-                    w % WORDS_PER_ELEMENT == WORDS_PER_ELEMENT - 1 || w + 1 == PAGE_WORDS;
-                let carried = if ends_element { Fr::ZERO } else { tail * shift };
+                let carried = if ends_element(w) { Fr::ZERO } else { tail * shift };
                 tail = Fr::from(u64::from(words[w])) + carried;
                 columns[PACK + d][block * PAGE_WORDS + w] = tail;
             }
@@ -221,8 +203,27 @@ pub(crate) fn build(
     Ok(PagingWitness { columns, root_start, root_end })
 }
 
-/// Values of the paging fixed columns, in `HashFixed` field order: round constants (3),
-/// q_full, q_partial, q_slot, pg_pack_next, pg_elem_start, pg_elem.
+/// Writes a permutation's states and squares into `lane`'s columns from row `base`.
+fn write_trace(columns: &mut [Vec<Fr>], lane: usize, base: usize, trace: &PermutationTrace) {
+    let offset = lane * LANE_WIDTH;
+    for (r, state) in trace.states.iter().enumerate() {
+        for (i, value) in state.iter().enumerate() {
+            columns[offset + i][base + r] = *value;
+        }
+    }
+    for (r, squares) in trace.squares.iter().enumerate() {
+        for (i, value) in squares.iter().enumerate() {
+            columns[offset + WIDTH + i][base + r] = *value;
+        }
+    }
+}
+
+/// Whether word `w` of a page is the last of its packed element.
+fn ends_element(w: usize) -> bool {
+    w % WORDS_PER_ELEMENT == WORDS_PER_ELEMENT - 1 || w + 1 == PAGE_WORDS
+}
+
+/// Values of the paging fixed columns, in `HashFixed::all` order.
 #[allow(clippy::needless_range_loop)] // Rows index several columns at once.
 pub(crate) fn fixed_values(usable: usize, n: usize) -> Vec<Vec<Fr>> {
     let constants = PoseidonConstants::get();
@@ -241,8 +242,7 @@ pub(crate) fn fixed_values(usable: usize, n: usize) -> Vec<Vec<Fr>> {
     }
     for i in 0..usable {
         let w = i % PAGE_WORDS;
-        let ends = w % WORDS_PER_ELEMENT == WORDS_PER_ELEMENT - 1 || w + 1 == PAGE_WORDS;
-        out[WIDTH + 3][i] = flag(!ends && i + 1 < usable);
+        out[WIDTH + 3][i] = flag(!ends_element(w) && i + 1 < usable);
         out[WIDTH + 4][i] = flag(w % WORDS_PER_ELEMENT == 0);
         out[WIDTH + 5][i] = Fr::from((w / WORDS_PER_ELEMENT) as u64);
     }

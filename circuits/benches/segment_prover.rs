@@ -1,7 +1,10 @@
 //! Segment proving benchmark: for each segment size, keygen time, proving time, cycles
 //! proved per second, proof size and peak memory, on the first segment of `fibonacci` and
-//! of `revm-smoke`; and the circuit's shape (columns, lookups, degree) and the share of its
-//! committed columns that paging takes.
+//! of `revm-smoke`; and the circuit's shape (columns, lookups, degree) and the shares of its
+//! committed columns that paging and the chains take.
+//!
+//! After the first proof it also reports the cells an `AggregationCircuit` needs to verify
+//! one segment proof (its witness is generated, not proved).
 //!
 //! `SEGMENT_BENCH_K` lists the sizes (default `17`); each size proves two segments, so
 //! allow minutes per size. Development KZG parameters are generated once and cached.
@@ -10,10 +13,16 @@
 use std::time::Instant;
 
 use abi::io::InputBuilder;
-use circuits::paging::PageTree;
 use circuits::params::dev_params;
-use circuits::segment::{keygen, prove_segment, verify_segment, SegmentCircuit};
+use circuits::segment::{keygen, prove_segment, verify_segment, SegmentCircuit, SegmentStart};
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use snark_verifier_sdk::halo2::aggregation::{
+    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
+};
+use snark_verifier_sdk::{Snark, SHPLONK};
 use vm::ExecutorConfig;
 
 fn peak_rss_mib() -> f64 {
@@ -32,7 +41,7 @@ fn shape() {
     SegmentCircuit::configure(&mut cs);
     let advice = cs.num_advice_columns();
     println!(
-        "shape: {advice} advice columns (incl. 21 second-phase LogUp helpers and the running sum), {} fixed, {} instance, {} halo2 lookups, degree {}",
+        "shape: {advice} advice columns (incl. 25 second-phase LogUp helpers and the running sum), {} fixed, {} instance, {} halo2 lookups, degree {}",
         cs.num_fixed_columns(),
         cs.num_instance_columns(),
         cs.lookups().len(),
@@ -42,10 +51,42 @@ fn shape() {
     // the two hash lanes (2 × 8), slot bookkeeping (9), element accumulators (2), and LogUp
     // helpers (the page-access group, 2 lane groups, 2 page-row groups).
     let paging: usize = 14 + 16 + 9 + 2 + 5;
+    // Chains: row cells (position one-hot, value, three countdowns), the element
+    // accumulator, the step flags (chain, pair) and four LogUp helpers; the steps share the
+    // hash lanes with paging.
+    let chains: usize = 7 + 1 + 2 + 4;
+    let share = |n: usize| 100.0 * n as f64 / advice as f64;
     println!(
-        "paging share of committed columns: {:.1}% ({paging} of {advice}); paging slots per segment: {}",
-        100.0 * paging as f64 / advice as f64,
-        vm::paging_slots(17)
+        "committed columns: paging {:.1}% ({paging} of {advice}), chains {:.1}% ({chains}); hash slots per 2^17 segment: {}",
+        share(paging),
+        share(chains),
+        vm::hash_slots(17)
+    );
+}
+
+/// The cells an `AggregationCircuit` needs to verify one segment proof, and the columns
+/// that makes at k = 21 and 23.
+fn aggregation_cells(params: &ParamsKZG<Bn256>, snark: Snark) {
+    let t = Instant::now();
+    let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
+    let mut circuit = AggregationCircuit::new::<SHPLONK>(
+        CircuitBuilderStage::Keygen,
+        config,
+        params,
+        [snark],
+        VerifierUniversality::None,
+    );
+    let stats = circuit.builder.statistics();
+    let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
+    let lookup: usize = stats.total_lookup_advice_per_phase.iter().sum();
+    let at_21 = circuit.calculate_params(Some(20));
+    println!(
+        "aggregating one segment proof: {advice} advice cells, {lookup} lookup cells, {} fixed; at k=21: {} advice + {} lookup columns ({:.0}s, peak RSS {:.0} MiB)",
+        stats.gate.total_fixed,
+        at_21.num_advice,
+        at_21.num_lookup_advice,
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib()
     );
 }
 
@@ -55,6 +96,7 @@ fn main() {
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![17]);
     shape();
+    let mut aggregated = false;
     for k in sizes {
         let config = ExecutorConfig { segment_po2: k, ..ExecutorConfig::default() };
         let mut fib = InputBuilder::new();
@@ -81,9 +123,9 @@ fn main() {
             let (_, records) = vm::trace(elf, &input, &config).unwrap();
             let record = &records[0];
             let pages = record.pages_in.len();
-            let memory = PageTree::initial(&vm::Program::from_elf(elf).unwrap());
+            let start = SegmentStart::initial(&vm::Program::from_elf(elf).unwrap());
             let t = Instant::now();
-            let proof = prove_segment(&params, &pk, record, &memory).unwrap();
+            let proof = prove_segment(&params, &pk, record, &start).unwrap();
             let secs = t.elapsed().as_secs_f64();
             verify_segment(&params, pk.get_vk(), &proof).unwrap();
             println!(
@@ -93,6 +135,10 @@ fn main() {
                 proof.snark.proof.len(),
                 peak_rss_mib()
             );
+            if !aggregated {
+                aggregated = true;
+                aggregation_cells(&params, proof.snark);
+            }
         }
     }
 }

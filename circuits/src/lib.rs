@@ -10,6 +10,7 @@
 //!
 //! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
 
+pub mod chains;
 pub mod paging;
 pub mod params;
 pub mod poseidon;

@@ -1,10 +1,12 @@
 //! The segment circuit accepts real traces (MockProver), each segment against the memory
-//! tree the segments before it left.
+//! tree and chains the segments before it left; the chains the circuit computes from its
+//! syscall rows are the ones `circuits::chains` defines over the calls.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
 use abi::io::InputBuilder;
+use circuits::chains::{Chain, Chains};
 use circuits::segment::SegmentCircuit;
 use halo2_base::halo2_proofs::dev::MockProver;
 use vm::ExecutorConfig;
@@ -31,11 +33,13 @@ fn accept(circuit: &SegmentCircuit) {
 fn accept_guest(elf: &[u8], input: &[u8], check: Option<&[usize]>) {
     let (_, records) = vm::trace(elf, input, &config()).unwrap();
     let circuits = support::elf_circuits(K, elf, &records);
-    // Segments meet: each starts from the memory root the one before it left.
+    // Segments meet: each starts from the memory root and chains the one before it left
+    // (the circuit's ends come from its rows, the next starts from the calls).
     for pair in circuits.windows(2) {
         let (a, b) = (pair[0].public_inputs().unwrap(), pair[1].public_inputs().unwrap());
         assert_eq!(a.mem_root_end, b.mem_root_start);
         assert_eq!(a.pc_end, b.pc_start);
+        assert_eq!(a.chains_end, b.chains_start);
     }
     let all: Vec<usize> = (0..circuits.len()).collect();
     for &i in check.unwrap_or(&all) {
@@ -85,4 +89,20 @@ fn random_programs_covering_every_opcode_are_accepted() {
             accept(circuit);
         }
     }
+}
+
+#[test]
+fn every_syscall_is_accepted_and_feeds_its_chain() {
+    let (program, input) = testkit::syscall_program::program();
+    let (summary, records) = vm::trace_program(&program, &input, &config()).unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(summary.syscalls.secp256k1_recover, 2);
+    let circuits = support::circuits(K, &program, &records);
+    let public = circuits[0].public_inputs().unwrap();
+    assert_eq!(public.chains_start, Chains::initial());
+    assert_eq!(public.chains_end, Chains::initial().apply_segment(&records[0]));
+    for chain in Chain::ALL {
+        assert_ne!(public.chains_end.get(chain), public.chains_start.get(chain), "{chain:?}");
+    }
+    accept(&circuits[0]);
 }

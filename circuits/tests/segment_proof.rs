@@ -1,12 +1,12 @@
 //! A real SHPLONK proof of a small segment, generated and verified natively; a proof whose
-//! public inputs are changed does not verify.
+//! public inputs (exit code, memory root, output chain) are changed does not verify.
 #![allow(clippy::unwrap_used)]
 
 use abi::io::InputBuilder;
-use circuits::paging::PageTree;
+use circuits::chains::{Chain, Chains};
 use circuits::params::dev_params;
 use circuits::segment::{
-    keygen, prove_segment, verify_segment, SegmentPublicInputs, MIN_SEGMENT_K,
+    keygen, prove_segment, verify_segment, SegmentPublicInputs, SegmentStart, MIN_SEGMENT_K,
 };
 use vm::ExecutorConfig;
 
@@ -20,9 +20,12 @@ fn a_fibonacci_segment_is_proved_and_verified() {
     let params = dev_params(k).unwrap();
     let pk = keygen(&params, k).unwrap();
     let program = vm::Program::from_elf(guests::FIBONACCI_ELF).unwrap();
-    let memory = PageTree::initial(&program);
-    let proof = prove_segment(&params, &pk, &records[0], &memory).unwrap();
-    assert_eq!(proof.public_inputs.mem_root_start, memory.root());
+    let start = SegmentStart::initial(&program);
+    let proof = prove_segment(&params, &pk, &records[0], &start).unwrap();
+    assert_eq!(proof.public_inputs.mem_root_start, start.memory.root());
+    assert_eq!(proof.public_inputs.chains_start, Chains::initial());
+    let output = proof.public_inputs.chains_end.get(Chain::Output);
+    assert_ne!(output, Chains::initial().get(Chain::Output), "fibonacci commits its result");
     assert!(proof.public_inputs.halted);
     assert_eq!(proof.public_inputs.exit_code, 0);
     verify_segment(&params, pk.get_vk(), &proof).unwrap();
@@ -36,8 +39,13 @@ fn a_fibonacci_segment_is_proved_and_verified() {
     mismatched.public_inputs.pc_start += 4;
     assert!(verify_segment(&params, pk.get_vk(), &mismatched).is_err());
     // Another memory root: the proof does not verify.
-    let mut forged = proof;
+    let mut forged = proof.clone();
     forged.public_inputs.mem_root_end += circuits::Fr::one();
+    forged.snark.instances = vec![forged.public_inputs.to_instances()];
+    assert!(verify_segment(&params, pk.get_vk(), &forged).is_err());
+    // Another output chain: the proof does not verify.
+    let mut forged = proof;
+    forged.public_inputs.chains_end.set(Chain::Output, output + circuits::Fr::one());
     forged.snark.instances = vec![forged.public_inputs.to_instances()];
     assert!(verify_segment(&params, pk.get_vk(), &forged).is_err());
 }

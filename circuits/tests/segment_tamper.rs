@@ -9,11 +9,12 @@
 
 mod support;
 
+use support::failures;
+
 use std::collections::BTreeSet;
 
-use circuits::segment::{SegmentCircuit, SegmentPublicInputs, MIN_SEGMENT_K, PAGING_SLOT_ROWS};
+use circuits::segment::{SegmentCircuit, SegmentPublicInputs, HASH_SLOT_ROWS, MIN_SEGMENT_K};
 use circuits::Fr;
-use halo2_base::halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
 use vm::{decode, ExecutorConfig, Opcode, SegmentRecord};
 
 const K: u32 = MIN_SEGMENT_K;
@@ -36,28 +37,6 @@ fn rows_of(record: &SegmentRecord, opcode: Opcode) -> Vec<usize> {
         .filter(|e| decode(e.word).map(|i| i.opcode) == Ok(opcode))
         .map(|e| (e.row - record.first_row) as usize)
         .collect()
-}
-
-/// Failures as (row, constraint description).
-fn failures(circuit: &SegmentCircuit) -> Vec<(usize, String)> {
-    let prover = MockProver::run(K, circuit, circuit.instances()).unwrap();
-    match prover.verify() {
-        Ok(()) => Vec::new(),
-        Err(failures) => failures
-            .into_iter()
-            .map(|f| {
-                let row = match &f {
-                    VerifyFailure::ConstraintNotSatisfied {
-                        location: FailureLocation::InRegion { offset, .. },
-                        ..
-                    } => *offset,
-                    _ => usize::MAX,
-                };
-                let text = f.to_string();
-                (row, text.lines().next().unwrap_or_default().to_string())
-            })
-            .collect(),
-    }
 }
 
 fn bump(value: u64, modulus: u64) -> u64 {
@@ -266,7 +245,7 @@ fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
 /// First rows of the slots whose paging cell `column` is `value`.
 fn slots_where(circuit: &SegmentCircuit, column: &str, value: u64) -> Vec<usize> {
     (0..)
-        .map(|slot| slot * PAGING_SLOT_ROWS)
+        .map(|slot| slot * HASH_SLOT_ROWS)
         .take_while(|&row| circuit.paging_cell(row, "leaf").is_some() && row < 1 << K)
         .filter(|&row| circuit.paging_cell(row, column) == Some(Fr::from(value)))
         .collect()

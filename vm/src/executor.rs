@@ -156,7 +156,7 @@ impl Executor {
                         reason: "transfer needs more rows than a segment has",
                     }));
                 }
-                if self.clock.place(self.row, rows, tracer.paging_full()) && T::ENABLED {
+                if self.clock.place(self.row, rows, tracer.slots_full()) && T::ENABLED {
                     tracer.begin_segment(self);
                 }
             }

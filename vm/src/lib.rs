@@ -26,9 +26,9 @@ mod error;
 mod executor;
 mod instruction;
 mod memory;
-mod paging_budget;
 pub mod precompiles;
 mod segment;
+mod slot_budget;
 mod summary;
 mod syscall;
 pub mod trace;
@@ -39,8 +39,9 @@ pub use elf::{ElfError, Program};
 pub use error::{ErrorKind, ExecutionError, VmError};
 pub use executor::{alu, branch_taken, Executor};
 pub use instruction::{decode, Instruction, InvalidInstruction, Opcode};
-pub use paging_budget::{
-    paging_slots, MIN_PROVABLE_SEGMENT_PO2, PAGE_LEAF_SLOTS, PAGING_SLOT_ROWS,
+pub use slot_budget::{
+    hash_slots, Chain, CHAIN_ROWS_PER_ELEMENT, HASH_SLOT_ROWS, KECCAK_CHAIN_ROWS,
+    MIN_PROVABLE_SEGMENT_PO2, PAGE_LEAF_SLOTS, SECP_CHAIN_ROWS,
 };
 pub use summary::{ExecutionSummary, SyscallCounts};
 pub use trace::SegmentRecord;

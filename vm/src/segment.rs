@@ -8,7 +8,7 @@ use abi::memory::{page_of, PAGE_WORDS, PC_ADDR};
 
 use crate::executor::Executor;
 use crate::memory::Memory;
-use crate::paging_budget::PagingBudget;
+use crate::slot_budget::{Chain, SlotBudget, KECCAK_CHAIN_ROWS, SECP_CHAIN_ROWS};
 use crate::trace::{
     page_in_timestamp, timestamp, AccessKind, BoundaryState, InstructionEvent, MemoryAccess, Page,
     PrecompileCall, SegmentRecord,
@@ -40,11 +40,11 @@ impl SegmentClock {
     }
 
     /// Places an instruction of `rows` rows (at most the capacity) at global row `row`,
-    /// and says whether it starts a new segment; `paging_full` ends a non-empty segment
-    /// early (trace mode's [`PagingBudget`](crate::paging_budget)). Rows since the last
+    /// and says whether it starts a new segment; `slots_full` ends a non-empty segment
+    /// early (trace mode's [`SlotBudget`](crate::slot_budget)). Rows since the last
     /// call are taken to be single-row instructions, so fast mode may call this at
     /// syscalls only.
-    pub(crate) fn place(&mut self, row: u64, rows: u64, paging_full: bool) -> bool {
+    pub(crate) fn place(&mut self, row: u64, rows: u64, slots_full: bool) -> bool {
         let mut used = row - self.start_row;
         let mut starts_new = false;
         if used >= self.capacity {
@@ -54,7 +54,7 @@ impl SegmentClock {
             used -= full * self.capacity;
             starts_new = used == 0;
         }
-        if used > 0 && (used + rows > self.capacity || paging_full) {
+        if used > 0 && (used + rows > self.capacity || slots_full) {
             self.start_row = row;
             self.closed += 1;
             starts_new = true;
@@ -83,17 +83,17 @@ struct OpenSegment {
     events: Vec<InstructionEvent>,
     accesses: Vec<MemoryAccess>,
     pages_in: BTreeMap<u32, Vec<u32>>,
-    paging: PagingBudget,
+    slots: SlotBudget,
     last_access: HashMap<u32, u64>,
     input: Vec<u8>,
-    output: Vec<u8>,
+    commits: Vec<Vec<u8>>,
     precompile_calls: Vec<PrecompileCall>,
 }
 
 impl OpenSegment {
     fn new(index: u32, executor: &Executor) -> Self {
-        let mut paging = PagingBudget::new(executor.config.segment_po2);
-        paging.add_page(0);
+        let mut slots = SlotBudget::new(executor.config.segment_po2);
+        slots.add_page(0);
         Self {
             index,
             first_row: executor.row,
@@ -101,10 +101,10 @@ impl OpenSegment {
             events: Vec::new(),
             accesses: Vec::new(),
             pages_in: BTreeMap::from([(0, machine_page(executor))]),
-            paging,
+            slots,
             last_access: HashMap::new(),
             input: Vec::new(),
-            output: Vec::new(),
+            commits: Vec::new(),
             precompile_calls: Vec::new(),
         }
     }
@@ -136,7 +136,7 @@ impl OpenSegment {
             pages_in,
             pages_out,
             input: self.input,
-            output: self.output,
+            commits: self.commits,
             precompile_calls: self.precompile_calls,
             exit_code: executor.exit_code,
         }
@@ -172,8 +172,8 @@ impl<F: FnMut(SegmentRecord)> Tracer for SegmentBuilder<F> {
         (self.sink)(done.close(executor, self.segment_po2));
     }
 
-    fn paging_full(&self) -> bool {
-        self.open.paging.full()
+    fn slots_full(&self) -> bool {
+        self.open.slots.full()
     }
 
     fn instruction(&mut self, row: u64, pc: u32, word: u32) {
@@ -201,7 +201,7 @@ impl<F: FnMut(SegmentRecord)> Tracer for SegmentBuilder<F> {
         let page = page_of(addr);
         if page != 0 && !open.pages_in.contains_key(&page) {
             open.pages_in.insert(page, memory.page_words(page).to_vec());
-            open.paging.add_page(page);
+            open.slots.add_page(page);
         }
         let ts = timestamp(row, slot);
         let prev_timestamp =
@@ -228,10 +228,16 @@ impl<F: FnMut(SegmentRecord)> Tracer for SegmentBuilder<F> {
     }
 
     fn output(&mut self, bytes: &[u8]) {
-        self.open.output.extend_from_slice(bytes);
+        self.open.slots.add_chain_rows(Chain::Output, bytes.len() as u64 / 4);
+        self.open.commits.push(bytes.to_vec());
     }
 
     fn precompile(&mut self, call: PrecompileCall) {
+        let (chain, rows) = match &call {
+            PrecompileCall::KeccakPermute { .. } => (Chain::Keccak, KECCAK_CHAIN_ROWS),
+            PrecompileCall::Secp256k1Recover { .. } => (Chain::Secp, SECP_CHAIN_ROWS),
+        };
+        self.open.slots.add_chain_rows(chain, rows);
         self.open.precompile_calls.push(call);
     }
 }
@@ -250,7 +256,7 @@ mod tests {
         assert!(eager.place(20, 5, false)); // 4 rows used + 5 > 8: a new segment starts at 20
         assert!(lazy.place(20, 5, false));
         assert_eq!((eager.segments(), lazy.segments()), (4, 4));
-        // Paging cuts early, and the row count goes on from the cut.
+        // Full hash slots cut early, and the row count goes on from the cut.
         assert!(eager.place(22, 1, true));
         assert!(!eager.place(29, 1, false));
         assert!(eager.place(30, 1, false));

@@ -27,7 +27,7 @@ pub struct ExecutionSummary {
     /// Instructions executed.
     pub instructions: u64,
     /// Number of segments at the configured segment size. Trace mode may cut more: it also
-    /// ends a segment whose paging would outgrow its circuit (`vm::paging_slots`).
+    /// ends a segment whose hashing would outgrow its circuit (`vm::hash_slots`).
     pub segments: u64,
     /// log2 of the segment size used to count `segments`.
     pub segment_po2: u32,

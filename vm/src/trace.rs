@@ -152,8 +152,8 @@ pub struct SegmentRecord {
     pub pages_out: Vec<Page>,
     /// Input bytes consumed by `READ` in this segment.
     pub input: Vec<u8>,
-    /// Bytes committed by `COMMIT` in this segment.
-    pub output: Vec<u8>,
+    /// The bytes of each `COMMIT` call in this segment, one entry per call.
+    pub commits: Vec<Vec<u8>>,
     /// Precompile calls in this segment, in order.
     pub precompile_calls: Vec<PrecompileCall>,
     /// The exit code, if the machine halted in this segment.

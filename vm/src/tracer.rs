@@ -17,9 +17,9 @@ pub(crate) trait Tracer {
     /// the next one.
     fn begin_segment(&mut self, executor: &Executor);
 
-    /// Whether the open segment's paging is so full that it must end before the next
+    /// Whether the open segment's hash slots are so full that it must end before the next
     /// instruction.
-    fn paging_full(&self) -> bool {
+    fn slots_full(&self) -> bool {
         false
     }
 

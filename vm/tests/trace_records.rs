@@ -15,7 +15,7 @@ fn check_records(elf: &[u8], summary: &ExecutionSummary, segments: &[SegmentReco
     // Memory as the records say it is between segments: word address → value.
     let mut memory: HashMap<u32, u32> = program.image.clone().into_iter().collect();
     memory.insert(PC_ADDR, program.entry);
-    let mut output = Vec::new();
+    let mut output: Vec<u8> = Vec::new();
     let mut calls = 0;
     let mut previous_end = None;
     let mut row = 0;
@@ -92,7 +92,7 @@ fn check_records(elf: &[u8], summary: &ExecutionSummary, segments: &[SegmentReco
             assert_eq!((fetch.addr, fetch.value), (event.pc, event.word), "fetch is a memory read");
             assert!(seg.pages_in.iter().any(|p| p.index == page_of(event.pc)));
         }
-        output.extend_from_slice(&seg.output);
+        output.extend(seg.commits.iter().flatten());
         calls += seg.precompile_calls.len() as u64;
         let is_last = i + 1 == segments.len();
         assert_eq!(seg.exit_code.is_some(), is_last, "only the last segment halts");

@@ -9,17 +9,20 @@ use halo2_base::halo2_proofs::{
     poly::Rotation,
 };
 
+use super::chain::{self, Boundary, ChainNext};
+use super::chain_witness;
 use super::cpu::{self, NextRow};
 use super::expr::{k, Derived};
 use super::layout::{Columns, FixedColumns, Row};
 use super::logup::{BusSelectors, LogUpConfig};
-use super::memory::{self, FixedRow, PageRows};
+use super::memory::{self, FixedRow, PageRows, Riders};
 use super::merkle::{self, HashBus, HashColumns, HashFixed};
 use super::merkle_witness;
+use super::start::SegmentStart;
 use super::tables::{table_rows, AND_ROWS};
-use super::witness::{build_rows, SegmentPublicInputs};
+use super::witness::{build_rows, SegmentPublicInputs, CHAIN_INSTANCES};
 use super::SegmentError;
-use crate::paging::PageTree;
+use crate::chains::Chain;
 use crate::Fr;
 use vm::trace::SegmentRecord;
 
@@ -68,18 +71,24 @@ pub struct SegmentCircuit {
 }
 
 impl SegmentCircuit {
-    /// The circuit proving `record` at size `2^k`, where `memory` is the page tree of the
-    /// memory when the segment starts (see [`PageTree::initial`] and
-    /// [`PageTree::apply_segment`]).
-    pub fn new(k: u32, record: &SegmentRecord, memory: &PageTree) -> Result<Self, SegmentError> {
+    /// The circuit proving `record` at size `2^k` from `start`, the memory and chains its
+    /// predecessors left (see [`SegmentStart::initial`] and
+    /// [`SegmentStart::apply_segment`]).
+    pub fn new(k: u32, record: &SegmentRecord, start: &SegmentStart) -> Result<Self, SegmentError> {
         if k < MIN_SEGMENT_K {
             return Err(SegmentError::CircuitTooSmall(k));
         }
         let usable = usable_rows(k);
+        let n = 1usize << k;
         let (rows, mut public) = build_rows(record, usable)?;
-        let paging = merkle_witness::build(record, memory, usable, 1 << k)?;
+        let packed = chain_witness::elements(&rows, n);
+        let (steps, chains_end) = chain_witness::steps(&start.chains, &packed.elements);
+        let mut paging = merkle_witness::build(record, &start.memory, &steps, usable, n)?;
+        paging.columns[merkle_witness::CHAIN_PACK] = packed.pack;
         public.mem_root_start = paging.root_start;
         public.mem_root_end = paging.root_end;
+        public.chains_start = start.chains;
+        public.chains_end = chains_end;
         let witness = Witness { rows, paging: paging.columns, public };
         Ok(Self { k, witness: Some(witness), columns: OnceLock::new() })
     }
@@ -117,7 +126,7 @@ impl SegmentCircuit {
     /// Test support: a copy with paging cells replaced (`(row, column, value)`; columns
     /// are named `old.s0`…`old.vb`, `new.s0`…`new.vb`, `leaf`, `node`, `first`, `last`,
     /// `touched_left`, `touched_right`, `index`, `level`, `recv_index`, `pack_in`,
-    /// `pack_out`).
+    /// `pack_out`, `chain`, `pair`, `chain_pack`).
     #[doc(hidden)]
     pub fn with_paging_cells(&self, changes: &[(usize, &str, Fr)]) -> Option<Self> {
         let mut witness = self.witness.clone()?;
@@ -263,6 +272,7 @@ impl Circuit<Fr> for SegmentCircuit {
             all.extend(cpu::row_syscall(&r, &d));
             all.extend(memory::row_timestamps(&r, &d, &f.ts_base));
             all.extend(memory::row_pages(&r, &f, &pages));
+            all.extend(chain::row(&r, &d));
             let mut out: Vec<(&'static str, Expression<Fr>)> =
                 all.into_iter().map(|(name, e)| (name, q.clone() * e)).collect();
             let step = vc.query_fixed(fixed.q_step, Rotation::cur());
@@ -290,11 +300,15 @@ impl Circuit<Fr> for SegmentCircuit {
             };
             let mut steps = cpu::step(&r, &d, &next);
             steps.extend(memory::step_pages(&r, &pages));
+            let chain_pack = vc.query_advice(hash.chain_pack, Rotation::cur());
+            steps.extend(chain::step(&r, &chain_pack, &ChainNext::query(vc, &cols, &hash)));
             out.extend(steps.into_iter().map(|(name, e)| (name, step.clone() * e)));
 
             let first = vc.query_fixed(fixed.q_first, Rotation::cur());
             out.extend(merkle::constraints(vc, &hash, &hash_fixed, &r, (q.clone(), first.clone())));
+            out.extend(chain::slots(vc, &hash, &hash_fixed, &q));
             let last = vc.query_fixed(fixed.q_last, Rotation::cur());
+            out.extend(chain::last(&r).into_iter().map(|(name, e)| (name, last.clone() * e)));
             let inst = |vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>, i: i32| {
                 vc.query_instance(instance, Rotation(i))
             };
@@ -313,7 +327,7 @@ impl Circuit<Fr> for SegmentCircuit {
         });
 
         let challenges = LogUpConfig::challenges(meta);
-        let groups = memory::GROUPS + merkle::GROUPS;
+        let groups = memory::GROUPS + merkle::GROUPS + chain::GROUPS;
         let logup = LogUpConfig::configure(meta, challenges, groups, |vc| {
             let r = cols.query(vc, Rotation::cur());
             let d = Derived::new(&r);
@@ -324,12 +338,28 @@ impl Circuit<Fr> for SegmentCircuit {
                 step: vc.query_fixed(fixed.q_step, Rotation::cur()),
                 last: vc.query_fixed(fixed.q_last, Rotation::cur()),
             };
-            let roots = [2, 3].map(|i| {
+            let [root_start, root_end] = [2, 3].map(|i| {
                 let root = vc.query_instance(instance, Rotation(i));
                 merkle::root_receive(&sel.first, (i - 2) as u64, root)
             });
-            let mut groups = memory::fractions(&r, &d, &f, roots);
+            let chain_value = |vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>,
+                               i: usize| {
+                vc.query_instance(instance, Rotation(CHAIN_INSTANCES as i32 + i as i32))
+            };
+            let boundary = Boundary {
+                q_first: sel.first.clone(),
+                start: [0, 2, 4].map(|i| chain_value(vc, i)),
+                end: [1, 3, 5].map(|i| chain_value(vc, i)),
+            };
+            let riders = Riders {
+                table: root_start,
+                page: root_end,
+                fetch: boundary.end(Chain::Keccak),
+                rs1: boundary.end(Chain::Secp),
+            };
+            let mut groups = memory::fractions(&r, &d, &f, riders);
             groups.extend(merkle::fractions(&HashBus::query(vc, &hash, &hash_fixed), &r));
+            groups.extend(chain::fractions(vc, &hash, &r, &boundary));
             (groups, sel)
         });
         SegmentConfig { cols, fixed, hash, hash_fixed, logup }
@@ -405,5 +435,20 @@ impl Circuit<Fr> for SegmentCircuit {
             },
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_constraint_has_degree_at_most_five() {
+        let mut meta = ConstraintSystem::<Fr>::default();
+        SegmentCircuit::configure(&mut meta);
+        let worst =
+            meta.gates().iter().flat_map(|gate| gate.polynomials()).map(Expression::degree).max();
+        assert_eq!(worst, Some(5));
+        assert_eq!(meta.degree(), 5);
     }
 }

@@ -115,6 +115,9 @@ witness_columns! {
     raddr, mval, mprev, rd_val, rd_prev, rd_inv,
     // Syscalls.
     s_halt, s_read, s_commit, s_log, s_keccak, s_secp, secp_out, data_left, out_ptr,
+    // Chains: the position of the row's chain value in its element (one-hot), the value,
+    // and how many elements of each chain start at this row or later.
+    ch_p0, ch_p1, ch_p2, ch_value, ch_left_output, ch_left_keccak, ch_left_secp,
     // Timestamps of the previous access of each slot, and the bytes of
     // (timestamp - previous timestamp - 1) for the five slots.
     pts_fetch, pts_rs1, pts_rs2, pts_mem, pts_rd,

@@ -56,15 +56,26 @@ fn access(
     ]
 }
 
+/// Fractions of other modules that ride in this module's groups with room (each group's
+/// degree allows one more fraction of degree-1 multiplicity and tuple).
+pub(crate) struct Riders {
+    /// Joins the tables' group (the page-tree root at the start).
+    pub(crate) table: Fraction,
+    /// Joins the page rows' group (the page-tree root at the end).
+    pub(crate) page: Fraction,
+    /// Joins the instruction fetch's group.
+    pub(crate) fetch: Fraction,
+    /// Joins the rs1 slot's group.
+    pub(crate) rs1: Fraction,
+}
+
 /// Every fraction group of a row.
-/// `roots` are the page-tree root receives (`merkle.rs`); they ride in groups with room.
 pub(crate) fn fractions(
     r: &RowExpr,
     d: &Derived,
     f: &FixedRow,
-    roots: [Fraction; 2],
+    riders: Riders,
 ) -> Vec<Vec<Fraction>> {
-    let [root_start, root_end] = roots;
     let d_bytes = [
         &r.d0, &r.d1, &r.d2, &r.d3, &r.d4, &r.d5, &r.d6, &r.d7, &r.d8, &r.d9, &r.d10, &r.d11,
         &r.d12, &r.d13, &r.d14,
@@ -123,27 +134,26 @@ pub(crate) fn fractions(
             -(r.m_pair.clone() * f.q_pair.clone()),
             vec![k(TAG_PAIR), f.t[0].clone(), f.t[1].clone()],
         ),
-        root_start,
+        riders.table,
     ]);
 
     let ts = |slot: u64| f.ts_base.clone() + k(slot + 1);
     let [fetch, rs1, rs2, mem, rd] = &d.uses;
-    groups.push(access(
+    let mut fetch_group = access(
         fetch,
         &k(1),
         &r.pc,
         (d.instruction_word.clone(), r.pts_fetch.clone()),
         (d.instruction_word.clone(), ts(0)),
-    ));
+    );
+    fetch_group.push(riders.fetch);
+    groups.push(fetch_group);
     let reg_rs1 =
         r.rs1.clone() * k(4) + r.f_ecall.clone() * k(4 * abi::syscall::REG_SYSCALL as u64);
-    groups.push(access(
-        rs1,
-        &k(0),
-        &reg_rs1,
-        (d.a.clone(), r.pts_rs1.clone()),
-        (d.a.clone(), ts(1)),
-    ));
+    let mut rs1_group =
+        access(rs1, &k(0), &reg_rs1, (d.a.clone(), r.pts_rs1.clone()), (d.a.clone(), ts(1)));
+    rs1_group.push(riders.rs1);
+    groups.push(rs1_group);
     groups.push(access(
         rs2,
         &r.f_data,
@@ -177,7 +187,7 @@ pub(crate) fn fractions(
         (r.pg_out.clone(), r.pg_ts.clone()),
         (r.pg_in.clone(), k(0)),
     );
-    page.push(root_end);
+    page.push(riders.page);
     groups.push(page);
     assert_eq!(groups.len(), GROUPS);
     groups

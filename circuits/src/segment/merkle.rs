@@ -27,6 +27,8 @@
 //! of the page rows enters both trees exactly once, at the position its index says, and
 //! the chain of levels from a leaf to the root is forced to be its path.
 //!
+//! The slots after paging's hold the chain steps (`chain.rs`), which share the lanes.
+//!
 //! Page words are range-checked (three byte cells and a top byte as an expression, on the
 //! byte-pair table), so their packing into elements is unique.
 
@@ -55,8 +57,8 @@ pub(crate) const ELEMENT_STRIDE: u64 = 64;
 pub(crate) const ROOT_LEVEL: u64 = abi::memory::PAGE_TREE_DEPTH as u64;
 
 const _: () = assert!(2 * LEAF_STEPS <= ELEMENT_STRIDE as usize);
-// The executor budgets segments by these (`vm::paging_budget`).
-const _: () = assert!(vm::PAGING_SLOT_ROWS as usize == SLOT_ROWS);
+// The executor budgets segments by these (`vm::hash_slots`).
+const _: () = assert!(vm::HASH_SLOT_ROWS as usize == SLOT_ROWS);
 const _: () = assert!(vm::PAGE_LEAF_SLOTS as usize == LEAF_STEPS);
 
 /// One hash lane: the Poseidon state and S-box squares, and the two values a slot takes in
@@ -94,6 +96,12 @@ pub(crate) struct HashColumns {
     /// Page rows: the packed element running from this word to the element's end, for the
     /// page-in (0) and page-out (1) words.
     pub(crate) pack: [Column<Advice>; 2],
+    /// The slot is a chain step (`chain.rs`).
+    pub(crate) chain: Column<Advice>,
+    /// A chain step that uses both lanes (absorbs two elements).
+    pub(crate) pair: Column<Advice>,
+    /// Syscall rows: the chain element running from this row's value to the element's end.
+    pub(crate) chain_pack: Column<Advice>,
 }
 
 /// Fixed columns of paging.
@@ -133,6 +141,9 @@ impl HashColumns {
             level: meta.advice_column(),
             recv_index: meta.advice_column(),
             pack: [meta.advice_column(), meta.advice_column()],
+            chain: meta.advice_column(),
+            pair: meta.advice_column(),
+            chain_pack: meta.advice_column(),
         }
     }
 
@@ -157,6 +168,7 @@ impl HashColumns {
             self.recv_index,
         ]);
         out.extend(self.pack);
+        out.extend([self.chain, self.pair, self.chain_pack]);
         out
     }
 }

@@ -1,6 +1,6 @@
-//! The witness of in-circuit paging: the slot schedule (every page's leaf steps, then the
-//! touched nodes level by level), the lanes' permutation traces, the page rows' packed
-//! elements, and the fixed columns of paging.
+//! The witness of the hash slots: the slot schedule (every page's leaf steps, the touched
+//! nodes level by level, then the chain steps), the lanes' permutation traces, the page
+//! rows' packed elements, and the fixed columns of paging.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +8,10 @@ use abi::memory::{PAGE_TREE_DEPTH, PAGE_WORDS};
 use halo2_base::halo2_proofs::arithmetic::Field;
 use vm::trace::SegmentRecord;
 
+use super::chain_witness::ChainStep;
 use super::merkle::{slot_count, ELEMENT_STRIDE, LEAF_STEPS, SLOT_ROWS};
 use super::SegmentError;
+use crate::chains::CHAIN_DOMAIN;
 use crate::paging::{pack_page, PageTree, LEAF_DOMAIN, NODE_DOMAIN, WORDS_PER_ELEMENT};
 use crate::poseidon::chip::{PermutationTrace, ROUNDS};
 use crate::poseidon::{PoseidonConstants, WIDTH};
@@ -19,7 +21,7 @@ use crate::Fr;
 const LANE_WIDTH: usize = 2 * WIDTH + 2;
 
 /// Names of the paging columns, in `HashColumns::all` order.
-pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 11] = [
+pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 14] = [
     "old.s0",
     "old.s1",
     "old.s2",
@@ -47,6 +49,9 @@ pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 11] = [
     "recv_index",
     "pack_in",
     "pack_out",
+    "chain",
+    "pair",
+    "chain_pack",
 ];
 
 /// Position of a paging column in [`COLUMN_NAMES`].
@@ -64,6 +69,10 @@ const INDEX: usize = LEAF + 6;
 const LEVEL: usize = LEAF + 7;
 const RECV_INDEX: usize = LEAF + 8;
 const PACK: usize = LEAF + 9;
+const CHAIN: usize = LEAF + 11;
+const PAIR: usize = LEAF + 12;
+/// Position of the `chain_pack` column.
+pub(crate) const CHAIN_PACK: usize = LEAF + 13;
 
 /// The paging witness: columns (field elements, `n` rows each) and the two roots.
 pub(crate) struct PagingWitness {
@@ -80,10 +89,12 @@ fn flag(v: bool) -> Fr {
     }
 }
 
-/// Builds the paging witness of `record` against `tree`, the memory at the segment's start.
+/// Builds the hash-slot witness of `record` against `tree`, the memory at the segment's
+/// start, with the chain steps `chain_steps` after paging.
 pub(crate) fn build(
     record: &SegmentRecord,
     tree: &PageTree,
+    chain_steps: &[ChainStep],
     usable: usize,
     n: usize,
 ) -> Result<PagingWitness, SegmentError> {
@@ -94,7 +105,7 @@ pub(crate) fn build(
     // each lane's output.
     let mut place = |lanes: [([Fr; WIDTH], Fr, Fr); 2], cells: &[(usize, Fr)]| {
         if next_slot == slots {
-            return Err(SegmentError::TooManyPages(record.pages_in.len()));
+            return Err(SegmentError::HashSlotsExhausted(slots));
         }
         let base = next_slot * SLOT_ROWS;
         next_slot += 1;
@@ -178,6 +189,23 @@ pub(crate) fn build(
     let (root_start, root_end) = (root(0)?, root(1)?);
     if root_start != tree.root() {
         return Err(SegmentError::Malformed("the pages do not match the memory tree"));
+    }
+
+    // Chain steps.
+    for step in chain_steps {
+        let domain = Fr::from(CHAIN_DOMAIN + step.chain as u64);
+        let lane0 = ([domain, step.value, step.first], step.value, step.first);
+        let lane1 = match step.second {
+            Some(e) => ([domain, step.middle, e], step.middle, e),
+            None => ([Fr::ZERO; WIDTH], Fr::ZERO, Fr::ZERO),
+        };
+        let cells = [
+            (CHAIN, Fr::ONE),
+            (PAIR, flag(step.second.is_some())),
+            (LEVEL, Fr::from(step.chain as u64)),
+            (INDEX, Fr::from(step.position)),
+        ];
+        place([lane0, lane1], &cells)?;
     }
 
     // Idle slots permute zeros (the round gate holds on every slot).

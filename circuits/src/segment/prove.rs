@@ -25,12 +25,11 @@ use snark_verifier_sdk::{
 };
 use vm::trace::SegmentRecord;
 
-use super::{SegmentCircuit, SegmentError, SegmentPublicInputs};
-use crate::paging::PageTree;
+use super::{SegmentCircuit, SegmentError, SegmentPublicInputs, SegmentStart};
 use crate::Fr;
 
 /// Number of public inputs of a segment proof.
-pub const NUM_PUBLIC_INPUTS: usize = 6;
+pub const NUM_PUBLIC_INPUTS: usize = 6 + 2 * crate::chains::Chain::ALL.len();
 
 /// Why a segment could not be proved or a proof did not verify.
 #[derive(Debug, thiserror::Error)]
@@ -87,19 +86,19 @@ fn key_k(vk: &VerifyingKey<G1Affine>) -> u32 {
     vk.get_domain().k()
 }
 
-/// Proves `record`, whose memory at the start is `memory`, and checks the proof before
-/// returning it.
+/// Proves `record` from `start` (the memory and chains its predecessors left), and checks
+/// the proof before returning it.
 pub fn prove_segment(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
     record: &SegmentRecord,
-    memory: &PageTree,
+    start: &SegmentStart,
 ) -> Result<SegmentProof, ProveError> {
     let k = key_k(pk.get_vk());
     if params.k() != k {
         return Err(ProveError::ParamsSize { params: params.k(), key: k });
     }
-    let circuit = SegmentCircuit::new(k, record, memory)?;
+    let circuit = SegmentCircuit::new(k, record, start)?;
     let public_inputs = circuit.public_inputs().ok_or(SegmentError::Malformed("no witness"))?;
     let instances = SegmentCircuit::instances(&circuit);
     let protocol =

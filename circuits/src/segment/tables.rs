@@ -22,6 +22,8 @@ pub(crate) const TAG_PAIR: u64 = 4;
 pub(crate) const TAG_MEMORY: u64 = 5;
 /// Tag of page-tree messages: `(direction, level, index, value)` (see `merkle.rs`).
 pub(crate) const TAG_HASH: u64 = 6;
+/// Tag of chain messages: `(kind, chain, position, value)` (see `chain.rs`).
+pub(crate) const TAG_CHAIN: u64 = 7;
 
 /// Instruction families, as numbered in the decode table (one flag column each).
 pub(crate) mod family {

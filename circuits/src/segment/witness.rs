@@ -7,11 +7,16 @@ use abi::memory::{PAGE_WORDS, PC_ADDR};
 use vm::trace::{SegmentRecord, TIMESTAMP_SLOTS};
 use vm::{alu, branch_taken, decode, Opcode};
 
+use super::chain_witness;
 use super::layout::Row;
 use super::tables::{decode_entry, family};
 use super::SegmentError;
+use crate::chains::{Chain, Chains};
 use crate::Fr;
 use halo2_base::halo2_proofs::arithmetic::Field;
+
+/// Position of the first chain value in the instance column.
+pub(crate) const CHAIN_INSTANCES: usize = 6;
 
 /// The public values of one segment, in instance-column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,19 +33,29 @@ pub struct SegmentPublicInputs {
     pub halted: bool,
     /// The exit code if it halted, else 0.
     pub exit_code: u32,
+    /// The chains (COMMIT output, keccak calls, secp256k1 calls) when the segment starts.
+    pub chains_start: Chains,
+    /// The chains when the segment ends.
+    pub chains_end: Chains,
 }
 
 impl SegmentPublicInputs {
-    /// The instance column.
+    /// The instance column: `pc_start, pc_end, mem_root_start, mem_root_end, halted,
+    /// exit_code`, then each chain's start and end, in [`Chain::ALL`] order.
     pub fn to_instances(&self) -> Vec<Fr> {
-        vec![
+        let mut out = vec![
             Fr::from(u64::from(self.pc_start)),
             Fr::from(u64::from(self.pc_end)),
             self.mem_root_start,
             self.mem_root_end,
             Fr::from(u64::from(self.halted)),
             Fr::from(u64::from(self.exit_code)),
-        ]
+        ];
+        for chain in Chain::ALL {
+            out.push(self.chains_start.get(chain));
+            out.push(self.chains_end.get(chain));
+        }
+        out
     }
 }
 
@@ -109,7 +124,7 @@ pub(crate) fn build_rows(
 
     let halted = record.exit_code.is_some();
     let exit_code = record.exit_code.unwrap_or(0);
-    // The memory roots are filled in by the paging witness.
+    // The memory roots and chains are filled in by the paging and chain witnesses.
     let public = SegmentPublicInputs {
         pc_start: record.start.pc,
         pc_end: record.end.pc,
@@ -117,6 +132,8 @@ pub(crate) fn build_rows(
         mem_root_end: Fr::ZERO,
         halted,
         exit_code,
+        chains_start: Chains::initial(),
+        chains_end: Chains::initial(),
     };
 
     for event in &record.events {
@@ -139,10 +156,15 @@ pub(crate) fn build_rows(
                 let data = rows.get_mut(data_index).ok_or(SegmentError::Malformed("data row"))?;
                 fill_data_row(data, event, number, (in_ptr, out_ptr), j, count, &ds);
                 fill_slots(data, &ds, data_index);
+                if ds[3].used {
+                    // A word the syscall writes, as range-checked bytes.
+                    set_word!(data, x0, x1, x2, x3, ds[3].value);
+                }
             }
         }
     }
 
+    chain_witness::fill_rows(&mut rows);
     for row in rows.iter_mut() {
         fill_derived(row);
         row.pc_end = u64::from(public.pc_end);
@@ -575,6 +597,6 @@ pub(crate) fn to_field_columns(rows: &[Row], n: usize) -> Vec<Vec<Fr>> {
     columns
 }
 
-fn word_of(bytes: [u64; 4]) -> u64 {
+pub(crate) fn word_of(bytes: [u64; 4]) -> u64 {
     bytes[0] | bytes[1] << 8 | bytes[2] << 16 | bytes[3] << 24
 }

@@ -46,7 +46,7 @@ pub struct SegmentConfig {
 }
 
 impl SegmentConfig {
-    /// Every first-phase advice column: the integer rows', then paging's.
+    /// Every first-phase advice column: the integer rows', then the hash slots'.
     pub(crate) fn advice(&self) -> Vec<Column<Advice>> {
         let mut all = self.cols.all();
         all.extend(self.hash.all());
@@ -54,7 +54,8 @@ impl SegmentConfig {
     }
 }
 
-/// A circuit's witness: the integer rows, paging's field columns and the public inputs.
+/// A circuit's witness: the integer rows, the hash slots' field columns and the public
+/// inputs.
 #[derive(Debug, Clone)]
 struct Witness {
     rows: Vec<Row>,

@@ -71,8 +71,9 @@ pub(crate) struct Lane {
     pub(crate) vb: Column<Advice>,
 }
 
-/// The paging columns whose cells are field elements: the two lanes, the slots'
-/// bookkeeping and the page rows' element accumulators.
+/// The hash-slot columns, whose cells are field elements: the two lanes, the slots'
+/// bookkeeping (paging's and the chain steps' flags), and the page and syscall rows'
+/// element accumulators.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HashColumns {
     pub(crate) lanes: [Lane; 2],

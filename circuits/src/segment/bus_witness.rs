@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use halo2_base::halo2_proofs::{
     arithmetic::Field,
-    halo2curves::ff::PrimeField,
+    halo2curves::ff::{BatchInvert, PrimeField},
     plonk::{Column, Expression, Fixed},
 };
 
@@ -167,30 +169,34 @@ pub(crate) fn helpers(
     (alpha, beta): (Fr, Fr),
 ) -> (Vec<Vec<Fr>>, Vec<Fr>) {
     let v = values(config, columns, fixed, instance, [alpha, beta]);
-    let groups = &config.logup.groups;
-    let mut helpers = Vec::with_capacity(groups.len());
-    for group in groups {
-        let mut numerators = Vec::with_capacity(usable * group.len());
-        let mut denominators = Vec::with_capacity(usable * group.len());
-        for row in 0..usable {
-            for fraction in group {
-                numerators.push(v.eval(&fraction.multiplicity, row));
-                let compressed = fraction
-                    .tuple
-                    .iter()
-                    .rev()
-                    .fold(Fr::ZERO, |acc, e| acc * alpha + v.eval(e, row));
-                denominators.push(beta - compressed);
+    // Groups are independent: one per task, each with a single batched inversion.
+    let helpers: Vec<Vec<Fr>> = config
+        .logup
+        .groups
+        .par_iter()
+        .map(|group| {
+            let mut numerators = Vec::with_capacity(usable * group.len());
+            let mut denominators = Vec::with_capacity(usable * group.len());
+            for row in 0..usable {
+                for fraction in group {
+                    numerators.push(v.eval(&fraction.multiplicity, row));
+                    let compressed = fraction
+                        .tuple
+                        .iter()
+                        .rev()
+                        .fold(Fr::ZERO, |acc, e| acc * alpha + v.eval(e, row));
+                    denominators.push(beta - compressed);
+                }
             }
-        }
-        denominators.iter_mut().for_each(|d| *d = d.invert().unwrap_or(Fr::ZERO));
-        let column: Vec<Fr> = numerators
-            .chunks(group.len())
-            .zip(denominators.chunks(group.len()))
-            .map(|(m, d)| m.iter().zip(d).fold(Fr::ZERO, |acc, (m, d)| acc + *m * d))
-            .collect();
-        helpers.push(column);
-    }
+            // A zero denominator stays zero (and the running sum then fails to close).
+            denominators.iter_mut().batch_invert();
+            numerators
+                .chunks(group.len())
+                .zip(denominators.chunks(group.len()))
+                .map(|(m, d)| m.iter().zip(d).fold(Fr::ZERO, |acc, (m, d)| acc + *m * d))
+                .collect()
+        })
+        .collect();
     let mut acc = Vec::with_capacity(usable);
     let mut running = Fr::ZERO;
     for row in 0..usable {

@@ -14,6 +14,7 @@ use super::SegmentError;
 use crate::chains::{Chain, Chains};
 use crate::Fr;
 use halo2_base::halo2_proofs::arithmetic::Field;
+use halo2_base::halo2_proofs::halo2curves::ff::BatchInvert;
 
 /// Position of the first chain value in the instance column.
 pub(crate) const CHAIN_INSTANCES: usize = 6;
@@ -589,10 +590,13 @@ pub(crate) fn to_field_columns(rows: &[Row], n: usize) -> Vec<Vec<Fr>> {
     for (i, row) in rows.iter().enumerate() {
         let a = Fr::from(word_of([row.a0, row.a1, row.a2, row.a3]));
         let b = Fr::from(word_of([row.b0, row.b1, row.b2, row.b3]));
-        let rd = Fr::from(row.rd_b0 + 2 * row.rd_hi);
-        columns[index.diff_inv][i] = (a - b).invert().unwrap_or(Fr::ZERO);
-        columns[index.b_inv][i] = b.invert().unwrap_or(Fr::ZERO);
-        columns[index.rd_inv][i] = rd.invert().unwrap_or(Fr::ZERO);
+        columns[index.diff_inv][i] = a - b;
+        columns[index.b_inv][i] = b;
+        columns[index.rd_inv][i] = Fr::from(row.rd_b0 + 2 * row.rd_hi);
+    }
+    // Inverses of nonzero values; zero stays zero.
+    for column in [index.diff_inv, index.b_inv, index.rd_inv] {
+        columns[column][..rows.len()].iter_mut().batch_invert();
     }
     columns
 }

@@ -17,22 +17,22 @@ run: deps
 	./target/release/prover-service execute --elf $(GUEST_ELFS)/revm-smoke.elf \
 	    --frame-hex 000000000000000000000000000000000000000000000000000000000000002a
 
-# guest/abi belongs to the guest workspace, not the host's, so it is tested and linted
-# through its own manifest.
-ABI := $(CARGO)
-ABI_ARGS := --manifest-path guest/abi/Cargo.toml --target-dir target/abi-host --locked
+# guest/abi and guest/stateless belong to the guest workspace, not the host's, so they
+# are tested and linted (for the host) through the guest manifest.
+GUEST_LIBS := $(CARGO)
+GUEST_LIBS_ARGS := --manifest-path guest/Cargo.toml --target-dir target/guest-host --locked -p abi -p stateless
 
 ## Build everything and run every test (what CI runs).
 test: deps lint
 	$(CARGO) test --workspace --lib --bins --tests --locked --profile ci
 	$(CARGO) test --workspace --doc --locked
-	$(ABI) test $(ABI_ARGS)
+	$(GUEST_LIBS) test $(GUEST_LIBS_ARGS)
 
 lint:
 	$(CARGO) fmt --all -- --check
 	cd guest && $(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(ABI) clippy $(ABI_ARGS) --all-targets -- -D warnings
+	$(GUEST_LIBS) clippy $(GUEST_LIBS_ARGS) --all-targets -- -D warnings
 
 ## The long differential run against qemu: 10,000 random programs.
 test-full: deps

@@ -2,6 +2,7 @@
 //! (`prover-service execute`); serving, proving and verifying join it as they land.
 
 mod cli;
+mod conformance;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per file.
 
+mod conformance;
 mod execute;
 
 use std::process::ExitCode;
@@ -18,11 +19,14 @@ pub(crate) struct Cli {
 enum Command {
     /// Run a guest ELF in the executor (fast mode) and print cycles and public output.
     Execute(execute::ExecuteArgs),
+    /// Validate execution-spec-tests block fixtures natively; print per-case results.
+    Conformance(conformance::ConformanceArgs),
 }
 
 /// Runs the chosen subcommand; the exit code tells success.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Execute(args) => execute::run(&args),
+        Command::Conformance(args) => conformance::run(&args),
     }
 }

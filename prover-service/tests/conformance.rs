@@ -1,0 +1,63 @@
+//! `prover-service conformance` on the execution-spec-tests fixtures in
+//! `../shared/fixtures`: every valid case passes natively, and every invalid block is
+//! rejected with the right kind of error.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixtures(kind: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(kind)
+}
+
+fn conformance(kind: &str) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_prover-service"))
+        .args(["conformance", "--json"])
+        .arg(fixtures(kind))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let failures: Vec<String> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| format!("{}: {}", c["name"], c["reason"]))
+        .collect();
+    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(out.status.success());
+    report
+}
+
+#[test]
+fn every_valid_fixture_block_validates_natively() {
+    let report = conformance("blockchain_tests");
+    assert_eq!(report["passed"], 336);
+    let blocks: u64 =
+        report["cases"].as_array().unwrap().iter().map(|c| c["blocks"].as_u64().unwrap()).sum();
+    assert_eq!(blocks, 359);
+}
+
+#[test]
+fn every_invalid_fixture_block_is_rejected_with_its_kind_of_error() {
+    let report = conformance("invalid_blocks");
+    assert_eq!(report["passed"], 30);
+    let invalid: u64 = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["invalid_blocks"].as_u64().unwrap())
+        .sum();
+    assert!(invalid >= 30, "{invalid} invalid blocks");
+}
+
+#[test]
+fn a_missing_fixture_directory_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_prover-service"))
+        .args(["conformance", "/nonexistent/fixtures"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/fixtures"));
+}

@@ -85,12 +85,6 @@ impl ChainConfig {
     pub const fn fork(&self) -> Option<Fork> {
         Fork::from_code(self.fork_code)
     }
-
-    /// Whether `fork` (of any era) is active: everything up to the configured fork is,
-    /// from genesis.
-    pub fn is_active(&self, fork: Fork) -> bool {
-        self.fork().is_some_and(|current| fork <= current)
-    }
 }
 
 impl EthereumHardforks for ChainConfig {

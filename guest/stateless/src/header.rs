@@ -8,7 +8,7 @@ use alloy_consensus::{proofs, Block, Header, TxEnvelope, EMPTY_OMMER_ROOT_HASH};
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{B64, U256};
 
-use crate::chain::{ChainConfig, Fork};
+use crate::chain::Fork;
 use crate::error::{HeaderField, ValidationError};
 
 /// Gas limit floor.
@@ -40,7 +40,6 @@ fn fail(field: HeaderField, header: impl Debug, rule: &str) -> ValidationError {
 
 /// Checks `block`'s header against `parent` and its own body, before execution.
 pub(crate) fn validate_header(
-    config: &ChainConfig,
     fork: Fork,
     block: &Block<TxEnvelope>,
     parent: &Header,
@@ -101,7 +100,7 @@ pub(crate) fn validate_header(
     {
         return Err(ValidationError::ForkField(HeaderField::BlobGasUsed));
     }
-    if config.is_active(Fork::Prague) != header.requests_hash.is_some() {
+    if (fork >= Fork::Prague) != header.requests_hash.is_some() {
         return Err(ValidationError::ForkField(HeaderField::RequestsHash));
     }
     Ok(())

@@ -206,7 +206,8 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
-/// A branch holding two leaves that diverge at `at` (under `prefix` when not empty).
+/// A branch holding two subtrees whose paths (`a.0`, `b.0`) start with different nibbles,
+/// under an extension by `prefix` when that is not empty.
 fn split(prefix: &[u8], a: (&[u8], Node), b: (&[u8], Node)) -> Result<Node, TrieError> {
     let mut children: Box<[Option<Node>; 16]> = Box::default();
     let (Some(&ia), Some(&ib)) = (a.0.first(), b.0.first()) else {

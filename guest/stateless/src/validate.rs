@@ -5,7 +5,7 @@
 use alloc::{borrow::Cow, string::ToString, vec::Vec};
 
 use alloy_consensus::{
-    proofs, transaction::SignerRecoverable, Block, BlockHeader, TxEnvelope, TxReceipt,
+    proofs, transaction::SignerRecoverable, Block, BlockHeader, Header, TxEnvelope, TxReceipt,
 };
 use alloy_eips::Encodable2718;
 use alloy_evm::block::{BlockExecutor, BlockExecutorFactory};
@@ -16,7 +16,7 @@ use alloy_primitives::{Bloom, Bytes};
 use alloy_rlp::Decodable;
 use revm::database::{states::bundle_state::BundleRetention, State};
 
-use crate::chain::ChainConfig;
+use crate::chain::{ChainConfig, Fork};
 use crate::error::{HeaderField, ValidationError};
 use crate::header::{expect_eq, validate_header};
 use crate::input::GuestInput;
@@ -33,10 +33,8 @@ pub struct ValidatedBlock {
     pub post_state_nodes: Vec<Bytes>,
     /// Codes the block deployed.
     pub new_codes: Vec<Bytes>,
-    /// Gas used by the block.
-    pub gas_used: u64,
-    /// Number of transactions.
-    pub transactions: usize,
+    /// The validated header (the parent of the next block).
+    pub header: Header,
 }
 
 /// Validates `input`'s block; the error names the first check that failed.
@@ -46,7 +44,7 @@ pub fn validate_block(input: &GuestInput) -> Result<ValidatedBlock, ValidationEr
     let block = Block::<TxEnvelope>::decode(&mut input.block.as_ref())
         .map_err(ValidationError::BlockDecode)?;
     let parent = &input.parent;
-    validate_header(&config, fork, &block, parent)?;
+    validate_header(fork, &block, parent)?;
 
     let mut senders = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
@@ -55,7 +53,7 @@ pub fn validate_block(input: &GuestInput) -> Result<ValidatedBlock, ValidationEr
 
     let witness = WitnessState::new(parent, &input.state, &input.codes, &input.ancestors)?;
     let mut state = State::builder().with_database(witness).with_bundle_update().build();
-    let result = match execute(&config, &block, &senders, &mut state) {
+    let result = match execute(&config, fork, &block, &senders, &mut state) {
         Ok(result) => result,
         // A witness error surfaces from revm as an opaque database error: report it.
         Err(e) => return Err(state.database.take_error().unwrap_or(e)),
@@ -95,21 +93,20 @@ pub fn validate_block(input: &GuestInput) -> Result<ValidatedBlock, ValidationEr
         },
         post_state_nodes: witness.resolved_nodes(),
         new_codes: bundle.contracts.values().map(|code| code.original_bytes()).collect(),
-        gas_used: header.gas_used,
-        transactions: block.body.transactions.len(),
+        header: block.header,
     })
 }
 
 fn execute(
     config: &ChainConfig,
+    fork: Fork,
     block: &Block<TxEnvelope>,
     senders: &[alloy_primitives::Address],
     state: &mut State<WitnessState>,
 ) -> Result<alloy_evm::block::BlockExecutionResult<alloy_consensus::ReceiptEnvelope>, ValidationError>
 {
     let header = &block.header;
-    let blob_params = config.fork().and_then(|f| f.blob_params());
-    let env = EvmEnv::for_eth_block(header, config, config.chain_id, blob_params);
+    let env = EvmEnv::for_eth_block(header, config, config.chain_id, fork.blob_params());
     let evm = EthEvmFactory::default().create_evm(state, env);
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash(),

@@ -70,8 +70,7 @@ fn drive(case: &Case) -> anyhow::Result<()> {
             (None, Ok(validated)) => {
                 state.add_nodes(validated.post_state_nodes);
                 state.add_codes(validated.new_codes);
-                let header = decode_header(&block.rlp)?;
-                chain_headers.push(header);
+                chain_headers.push(validated.header);
             }
             (None, Err(e)) => anyhow::bail!("block {index} rejected: {e}"),
             (Some(expected), Ok(_)) => anyhow::bail!("block {index} accepted, expected {expected}"),
@@ -87,13 +86,6 @@ fn drive(case: &Case) -> anyhow::Result<()> {
         anyhow::bail!("head {head} differs from lastblockhash {}", case.lastblockhash);
     }
     Ok(())
-}
-
-fn decode_header(rlp: &[u8]) -> anyhow::Result<Header> {
-    use alloy_rlp::Decodable;
-    alloy_consensus::Block::<alloy_consensus::TxEnvelope>::decode(&mut &rlp[..])
-        .map(|b| b.header)
-        .map_err(|e| anyhow::anyhow!("block RLP: {e}"))
 }
 
 /// Whether `error` is the kind of rejection the fixture's exception names: a

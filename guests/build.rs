@@ -11,9 +11,14 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest_dir.parent().expect("guests/ sits in the workspace root").to_path_buf();
     let guest_dir = root.join("guest");
-    for watched in
-        ["guest/Cargo.toml", "guest/Cargo.lock", "guest/runtime", "guest/programs", "guest/abi"]
-    {
+    for watched in [
+        "guest/Cargo.toml",
+        "guest/Cargo.lock",
+        "guest/runtime",
+        "guest/programs",
+        "guest/abi",
+        "guest/stateless",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo:rerun-if-changed=src/builder.rs");

@@ -6,6 +6,9 @@
 //!   `KECCAK_PERMUTE` syscall.
 //! - [`REVM_SMOKE_ELF`]: reads a 32-byte word, deploys and calls a contract with revm,
 //!   commits the 32-byte return data (`keccak256(word)`).
+//! - [`BLOCK_VALIDATOR_ELF`]: reads a `stateless::GuestInput` frame, validates the block
+//!   and commits its ABI-encoded `PublicValues`; an invalid block halts with
+//!   `stateless::INVALID_BLOCK_EXIT` plus the error's code and commits nothing.
 
 mod builder;
 
@@ -16,8 +19,12 @@ pub use builder::{
 include!(concat!(env!("OUT_DIR"), "/elfs.rs"));
 
 /// The guest ELFs by program name, in the order of [`GUEST_PROGRAMS`].
-pub const GUEST_ELFS: [(&str, &[u8]); 3] =
-    [("fibonacci", FIBONACCI_ELF), ("keccak", KECCAK_ELF), ("revm-smoke", REVM_SMOKE_ELF)];
+pub const GUEST_ELFS: [(&str, &[u8]); 4] = [
+    ("fibonacci", FIBONACCI_ELF),
+    ("keccak", KECCAK_ELF),
+    ("revm-smoke", REVM_SMOKE_ELF),
+    ("block-validator", BLOCK_VALIDATOR_ELF),
+];
 
 /// The directory of the guest workspace (`guest/` in the repository).
 pub fn guest_dir() -> std::path::PathBuf {

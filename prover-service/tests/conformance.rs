@@ -1,6 +1,7 @@
 //! `prover-service conformance` on the execution-spec-tests fixtures in
-//! `../shared/fixtures`: every valid case passes natively, and every invalid block is
-//! rejected with the right kind of error.
+//! `../shared/fixtures`: every valid case passes, and every invalid block is rejected
+//! with the right kind of error, natively and in the `block-validator` guest (all of
+//! them: the whole VM run takes about half a minute).
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use std::path::PathBuf;
@@ -10,12 +11,13 @@ fn fixtures(kind: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(kind)
 }
 
-fn conformance(kind: &str) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_prover-service"))
-        .args(["conformance", "--json"])
-        .arg(fixtures(kind))
-        .output()
-        .unwrap();
+fn conformance(kind: &str, vm: bool) -> serde_json::Value {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_prover-service"));
+    command.args(["conformance", "--json"]).arg(fixtures(kind));
+    if vm {
+        command.arg("--vm");
+    }
+    let out = command.output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let failures: Vec<String> = report["cases"]
@@ -30,18 +32,45 @@ fn conformance(kind: &str) -> serde_json::Value {
     report
 }
 
+fn cases(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["cases"].as_array().unwrap()
+}
+
+/// Each case's guest cycles: one entry per block that ran in the VM.
+fn cycles_per_case(report: &serde_json::Value) -> Vec<usize> {
+    cases(report).iter().map(|c| c["cycles"].as_array().map_or(0, Vec::len)).collect()
+}
+
 #[test]
 fn every_valid_fixture_block_validates_natively() {
-    let report = conformance("blockchain_tests");
+    let report = conformance("blockchain_tests", false);
     assert_eq!(report["passed"], 336);
-    let blocks: u64 =
-        report["cases"].as_array().unwrap().iter().map(|c| c["blocks"].as_u64().unwrap()).sum();
+    let blocks: u64 = cases(&report).iter().map(|c| c["blocks"].as_u64().unwrap()).sum();
     assert_eq!(blocks, 359);
+    assert!(cycles_per_case(&report).iter().all(|&n| n == 0), "no VM without --vm");
+}
+
+#[test]
+fn every_valid_fixture_block_validates_in_the_guest_as_natively() {
+    let report = conformance("blockchain_tests", true);
+    assert_eq!(report["passed"], 336);
+    let in_vm: usize = cycles_per_case(&report).iter().sum();
+    assert_eq!(in_vm, 359);
+}
+
+#[test]
+fn every_invalid_fixture_block_is_rejected_with_its_kind_of_error_in_the_guest_too() {
+    let report = conformance("invalid_blocks", true);
+    assert_eq!(report["passed"], 30);
+    for case in cases(&report) {
+        let blocks = case["blocks"].as_u64().unwrap() as usize;
+        assert_eq!(case["cycles"].as_array().map_or(0, Vec::len), blocks, "{}", case["name"]);
+    }
 }
 
 #[test]
 fn every_invalid_fixture_block_is_rejected_with_its_kind_of_error() {
-    let report = conformance("invalid_blocks");
+    let report = conformance("invalid_blocks", false);
     assert_eq!(report["passed"], 30);
     let invalid: u64 = report["cases"]
         .as_array()

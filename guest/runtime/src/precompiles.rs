@@ -65,3 +65,20 @@ pub fn secp256k1_recover(hash: &[u8; 32], signature: &[u8; 64], recid: u8) -> Op
     }
     Some(key)
 }
+
+/// The hook that alloy-primitives' `native-keccak` feature calls for every
+/// `keccak256`: with it, revm's KECCAK256 opcode, alloy-trie's node hashing and every
+/// transaction, receipt and header hash of a guest go through `KECCAK_PERMUTE`.
+///
+/// # Safety
+///
+/// `bytes` must point to `len` readable bytes and `output` to 32 writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn native_keccak256(bytes: *const u8, len: usize, output: *mut u8) {
+    // SAFETY: the caller guarantees both buffers (alloy-primitives passes a slice and a
+    // `B256`).
+    let (data, out) = unsafe {
+        (core::slice::from_raw_parts(bytes, len), core::slice::from_raw_parts_mut(output, 32))
+    };
+    out.copy_from_slice(&keccak256(data));
+}

@@ -98,3 +98,36 @@ pub enum ValidationError {
     #[error("execution: {0}")]
     Execution(String),
 }
+
+/// The `block-validator` guest halts with `INVALID_BLOCK_EXIT + `[`ValidationError::code`]
+/// when it rejects a block, so that the host learns the kind of error from the exit code
+/// alone (a panic halts with 101, success with 0).
+pub const INVALID_BLOCK_EXIT: u32 = 0x1_0000;
+
+impl ValidationError {
+    /// A stable number for the kind of error (and, for header errors, the field): the
+    /// native run and the guest agree on a rejection when their codes are equal.
+    pub fn code(&self) -> u32 {
+        match self {
+            Self::Input(_) => 1,
+            Self::BlockDecode(_) => 2,
+            Self::UnsupportedFork(_) => 3,
+            Self::Witness(_) => 4,
+            Self::InvalidAccount(_) => 5,
+            Self::InvalidStorage(_) => 6,
+            Self::MissingCode(_) => 7,
+            Self::MissingAncestor(_) => 8,
+            Self::BrokenAncestry(_) => 9,
+            Self::Body(_) => 10,
+            Self::Sender(_) => 11,
+            Self::Execution(_) => 12,
+            Self::Header { field, .. } => 0x100 + *field as u32,
+            Self::ForkField(field) => 0x200 + *field as u32,
+        }
+    }
+
+    /// The exit code with which the guest halts on this error.
+    pub fn exit_code(&self) -> u32 {
+        INVALID_BLOCK_EXIT + self.code()
+    }
+}

@@ -24,7 +24,7 @@ mod validate;
 pub mod witness_db;
 
 pub use chain::{ChainConfig, Fork};
-pub use error::{HeaderField, ValidationError};
+pub use error::{HeaderField, ValidationError, INVALID_BLOCK_EXIT};
 pub use input::GuestInput;
 pub use public_values::PublicValues;
 pub use validate::{validate_block, ValidatedBlock};

@@ -1,16 +1,21 @@
-//! `prover-service conformance DIR`: validates execution-spec-tests block fixtures
-//! natively and prints each case's outcome and the totals.
+//! `prover-service conformance DIR [--vm] [--json]`: validates execution-spec-tests
+//! block fixtures natively (and with `--vm` also in the `block-validator` guest) and
+//! prints each case's outcome, the guest cycles of each block, and the totals.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::conformance::{run_dir, CaseOutcome};
+use crate::conformance::{run_dir, CaseOutcome, GuestRunner};
 
 /// Arguments of `conformance`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConformanceArgs {
     /// Directory of EEST `blockchain_tests` JSON files (searched recursively).
     dir: PathBuf,
+    /// Also run every block through the `block-validator` guest in the executor; both
+    /// paths must agree on every block.
+    #[arg(long)]
+    vm: bool,
     /// Print a JSON report instead of text.
     #[arg(long)]
     json: bool,
@@ -25,7 +30,8 @@ struct Report {
 
 /// Runs the fixtures; exit code 0 only when every case passes.
 pub(crate) fn run(args: &ConformanceArgs) -> anyhow::Result<ExitCode> {
-    let cases = run_dir(&args.dir)?;
+    let guest = if args.vm { Some(GuestRunner::new()?) } else { None };
+    let cases = run_dir(&args.dir, guest.as_ref())?;
     let passed = cases.iter().filter(|c| c.passed).count();
     let failed = cases.len() - passed;
     if args.json {
@@ -33,13 +39,21 @@ pub(crate) fn run(args: &ConformanceArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for case in &cases {
-            if case.passed {
+            if case.passed && case.cycles.is_empty() {
                 println!("PASS {}", case.name);
+            } else if case.passed {
+                let cycles: Vec<String> = case.cycles.iter().map(u64::to_string).collect();
+                println!("PASS {} (cycles per block: {})", case.name, cycles.join(", "));
             } else {
                 println!("FAIL {}: {}", case.name, case.reason);
             }
         }
         println!("{passed} passed, {failed} failed");
+        let cycles: Vec<u64> = cases.iter().flat_map(|c| c.cycles.iter().copied()).collect();
+        if let Some(max) = cycles.iter().max() {
+            let total: u64 = cycles.iter().sum();
+            println!("{} blocks in the VM: {total} cycles in all, {max} at most", cycles.len());
+        }
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

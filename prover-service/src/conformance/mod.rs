@@ -1,16 +1,20 @@
 //! EEST `blockchain_tests` conformance: each case's blocks are validated, one after the
 //! other on the state the previous ones left, by the stateless validator; each block's
-//! witness is made from the full state of its parent.
+//! witness is made from the full state of its parent. With a [`GuestRunner`], every
+//! block also runs through the `block-validator` guest, which must agree.
 
 pub(crate) mod eest;
+mod guest;
 
 use std::path::Path;
 
 use alloy_consensus::Header;
 use alloy_primitives::B256;
+use anyhow::Context as _;
 use stateless::{ChainConfig, GuestInput, ValidationError};
 
 use eest::{Case, FullState};
+pub(crate) use guest::GuestRunner;
 
 /// How many ancestor headers a block may ask BLOCKHASH about.
 const BLOCKHASH_WINDOW: usize = 256;
@@ -24,15 +28,18 @@ pub(crate) struct CaseOutcome {
     pub(crate) reason: String,
     pub(crate) blocks: usize,
     pub(crate) invalid_blocks: usize,
+    /// Cycles of each block in the guest (empty without the VM).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) cycles: Vec<u64>,
 }
 
-/// Runs every case under `dir`.
-pub(crate) fn run_dir(dir: &Path) -> anyhow::Result<Vec<CaseOutcome>> {
+/// Runs every case under `dir`, natively and, given a `guest`, also in the VM.
+pub(crate) fn run_dir(dir: &Path, guest: Option<&GuestRunner>) -> anyhow::Result<Vec<CaseOutcome>> {
     let cases = eest::read_cases(dir)?;
-    Ok(cases.into_iter().map(|(name, case)| run_case(name, &case)).collect())
+    Ok(cases.into_iter().map(|(name, case)| run_case(name, &case, guest)).collect())
 }
 
-fn run_case(name: String, case: &Case) -> CaseOutcome {
+fn run_case(name: String, case: &Case, guest: Option<&GuestRunner>) -> CaseOutcome {
     let invalid_blocks = case.blocks.iter().filter(|b| b.expect_exception.is_some()).count();
     let mut outcome = CaseOutcome {
         name,
@@ -40,16 +47,18 @@ fn run_case(name: String, case: &Case) -> CaseOutcome {
         reason: String::new(),
         blocks: case.blocks.len(),
         invalid_blocks,
+        cycles: Vec::new(),
     };
-    match drive(case) {
+    match drive(case, guest, &mut outcome.cycles) {
         Ok(()) => outcome.passed = true,
         Err(e) => outcome.reason = format!("{e:#}"),
     }
     outcome
 }
 
-/// Validates the case's blocks in order; `Err` says the first divergence.
-fn drive(case: &Case) -> anyhow::Result<()> {
+/// Validates the case's blocks in order, pushing each block's guest cycles onto
+/// `cycles`; `Err` says the first divergence.
+fn drive(case: &Case, guest: Option<&GuestRunner>, cycles: &mut Vec<u64>) -> anyhow::Result<()> {
     let chain = ChainConfig::new(eest::chain_id(case)?, eest::fork(case)?);
     let genesis = eest::genesis_header(case)?;
     let (mut state, root) = FullState::from_pre(&case.pre)?;
@@ -66,6 +75,11 @@ fn drive(case: &Case) -> anyhow::Result<()> {
             chain_headers.iter().rev().skip(1).take(BLOCKHASH_WINDOW).cloned().collect();
         let input = state.input(chain, block.rlp.clone(), parent, ancestors);
         let result = stateless::validate_block(&input);
+        if let Some(guest) = guest {
+            let summary =
+                guest.check(&input, &result).with_context(|| format!("block {index} in the VM"))?;
+            cycles.push(summary.cycles);
+        }
         match (&block.expect_exception, result) {
             (None, Ok(validated)) => {
                 state.add_nodes(validated.post_state_nodes);
@@ -207,6 +221,47 @@ mod tests {
             }
         }
         assert!(rejected > 0, "the block runs no code");
+    }
+
+    #[test]
+    fn the_guest_commits_the_native_public_values() {
+        let input = fixture_input();
+        let native = stateless::validate_block(&input).expect("valid block");
+        let guest = GuestRunner::new().expect("guest loads");
+        let summary = guest.execute(&input).expect("guest halts");
+        assert_eq!(summary.exit_code, 0, "{:?}", summary.logs);
+        assert_eq!(summary.output, native.public_values.to_bytes());
+        assert!(summary.syscalls.keccak_permute > 0, "keccak goes through the syscall");
+        assert!(summary.syscalls.secp256k1_recover > 0, "senders recover through the syscall");
+    }
+
+    #[test]
+    fn the_guest_halts_on_a_tampered_witness_and_commits_nothing() {
+        let mut input = fixture_input();
+        let root = input.parent.state_root;
+        input.state.retain(|node| keccak256(node) != root);
+        let expected = ValidationError::Witness(TrieError::MissingNode(root));
+        let summary = GuestRunner::new().expect("guest loads").execute(&input).expect("halts");
+        assert_eq!(summary.exit_code, expected.exit_code(), "{:?}", summary.logs);
+        assert!(summary.output.is_empty());
+        assert!(
+            summary.logs.iter().any(|log| log.contains(&root.to_string())),
+            "{:?}",
+            summary.logs
+        );
+    }
+
+    #[test]
+    fn the_guest_rejects_input_that_does_not_decode() {
+        let mut stream = abi::io::InputBuilder::new();
+        stream.write_bytes(&[0xc0, 0x01]).expect("frame");
+        let program = vm::Program::from_elf(guests::BLOCK_VALIDATOR_ELF).expect("ELF loads");
+        let summary =
+            vm::execute_program(&program, &stream.into_bytes(), &vm::ExecutorConfig::default())
+                .expect("halts");
+        let any_input_error = ValidationError::Input(alloy_rlp::Error::Overflow);
+        assert_eq!(summary.exit_code, any_input_error.exit_code());
+        assert!(summary.output.is_empty());
     }
 
     #[test]

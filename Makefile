@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run test test-full bench bench-prover lint fmt
+.PHONY: deps run test test-full bench bench-prover profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -45,6 +45,26 @@ bench: deps
 ## Segment proving: keygen, cycles/s, proof size, peak memory (SEGMENT_BENCH_K=17,18).
 bench-prover: deps
 	$(CARGO) bench -p circuits --bench segment_prover --locked
+
+FIXTURES ?= ../shared/fixtures
+PROFILE_FIXTURE ?= $(FIXTURES)/blockchain_tests/static/state_tests/stTransactionTest/TransactionSendingToEmpty.json
+SOFTWARE_GUEST := target/riscv-guest-software/riscv32im-risc0-zkvm-elf/release/block-validator
+
+## All fixtures natively and in the block-validator guest (both must agree).
+conformance-vm: deps
+	$(CARGO) build --release -p prover-service --locked
+	./target/release/prover-service conformance --vm $(FIXTURES)/blockchain_tests
+	./target/release/prover-service conformance --vm $(FIXTURES)/invalid_blocks
+
+## Where a block's guest cycles go (PROFILE_FIXTURE=file or dir), with the precompile
+## syscalls and with the software-crypto baseline build of the guest.
+profile-guest: deps
+	$(CARGO) build --release -p prover-service --locked
+	$(CARGO) run --release -p guests --example software_baseline --locked -- block-validator target/riscv-guest-software
+	@echo "== block-validator with keccak and secp256k1 through the syscalls"
+	./target/release/prover-service conformance --vm --profile $(PROFILE_FIXTURE)
+	@echo "== block-validator with keccak and secp256k1 in software"
+	./target/release/prover-service conformance --vm --profile --guest-elf $(SOFTWARE_GUEST) $(PROFILE_FIXTURE)
 
 fmt:
 	$(CARGO) fmt --all

@@ -36,6 +36,40 @@ pub enum GuestBuildError {
 /// Builds every guest program of `guest_dir` into `target_dir` and returns the paths of
 /// the ELF files, in the order of [`GUEST_PROGRAMS`].
 pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>, GuestBuildError> {
+    let mut command = guest_cargo(guest_dir, target_dir)?;
+    for program in GUEST_PROGRAMS {
+        command.args(["-p", &format!("{program}-guest")]);
+    }
+    run(command)?;
+    let out = target_dir.join(GUEST_TARGET).join("release");
+    Ok(GUEST_PROGRAMS.iter().map(|name| out.join(name)).collect())
+}
+
+/// Builds one guest program of `guest_dir` alone, without its default features, into
+/// `target_dir` and returns the path of its ELF. This is how baselines are made, such
+/// as the `block-validator` that hashes and recovers in software.
+pub fn build_guest_without_default_features(
+    guest_dir: &Path,
+    target_dir: &Path,
+    program: &str,
+) -> Result<PathBuf, GuestBuildError> {
+    let mut command = guest_cargo(guest_dir, target_dir)?;
+    command.args(["-p", &format!("{program}-guest"), "--no-default-features"]);
+    run(command)?;
+    Ok(target_dir.join(GUEST_TARGET).join("release").join(program))
+}
+
+fn run(mut command: Command) -> Result<(), GuestBuildError> {
+    let status = command.status().map_err(GuestBuildError::Spawn)?;
+    if !status.success() {
+        return Err(GuestBuildError::Failed(status));
+    }
+    Ok(())
+}
+
+/// `cargo build` of the guest workspace for the guest target, with the toolchain, flags
+/// and environment of the recipe; the caller names the packages.
+fn guest_cargo(guest_dir: &Path, target_dir: &Path) -> Result<Command, GuestBuildError> {
     for tool in [GUEST_RUSTC, GUEST_CARGO, "/usr/bin/ld.lld"] {
         if !Path::new(tool).exists() {
             return Err(GuestBuildError::MissingToolchain(tool.to_string()));
@@ -74,13 +108,5 @@ pub fn build_guests(guest_dir: &Path, target_dir: &Path) -> Result<Vec<PathBuf>,
         .arg("-Ztrim-paths")
         .arg("--target-dir")
         .arg(target_dir);
-    for program in GUEST_PROGRAMS {
-        command.args(["-p", &format!("{program}-guest")]);
-    }
-    let status = command.status().map_err(GuestBuildError::Spawn)?;
-    if !status.success() {
-        return Err(GuestBuildError::Failed(status));
-    }
-    let out = target_dir.join(GUEST_TARGET).join("release");
-    Ok(GUEST_PROGRAMS.iter().map(|name| out.join(name)).collect())
+    Ok(command)
 }

@@ -13,7 +13,8 @@
 mod builder;
 
 pub use builder::{
-    build_guests, GuestBuildError, GUEST_CARGO, GUEST_PROGRAMS, GUEST_RUSTC, GUEST_TARGET,
+    build_guest_without_default_features, build_guests, GuestBuildError, GUEST_CARGO,
+    GUEST_PROGRAMS, GUEST_RUSTC, GUEST_TARGET,
 };
 
 include!(concat!(env!("OUT_DIR"), "/elfs.rs"));

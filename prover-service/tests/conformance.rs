@@ -90,3 +90,44 @@ fn a_missing_fixture_directory_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/fixtures"));
 }
+
+/// A block with one EIP-7702 transaction carrying one authorization, profiled in the
+/// guest: both the sender and the authority recover through the syscall, and every
+/// cycle is charged to exactly one class.
+#[test]
+fn the_guest_profile_accounts_for_every_cycle_and_recovers_through_the_syscall() {
+    let fixture =
+        fixtures("blockchain_tests/prague/eip7702_set_code_tx/test_self_sponsored_set_code.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_prover-service"))
+        .args(["conformance", "--vm", "--profile", "--json"])
+        .arg(fixture)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for case in cases(&report) {
+        let profiles = case["profiles"].as_array().unwrap();
+        assert_eq!(profiles.len(), case["blocks"].as_u64().unwrap() as usize);
+        for profile in profiles {
+            let classes = profile["classes"].as_array().unwrap();
+            let names: Vec<&str> = classes.iter().map(|c| c[0].as_str().unwrap()).collect();
+            assert_eq!(names, ["keccak", "secp256k1", "trie", "precompiles", "evm", "other"]);
+            let charged: u64 = classes.iter().map(|c| c[1].as_u64().unwrap()).sum();
+            assert_eq!(charged, profile["cycles"].as_u64().unwrap());
+            assert_eq!(profile["syscalls"]["secp256k1_recover"], 2, "{}", case["name"]);
+            // With the syscall, recovery is a few thousand cycles, not millions.
+            assert!(classes[1][1].as_u64().unwrap() < 10_000, "{profile}");
+        }
+    }
+}
+
+#[test]
+fn profiling_needs_the_vm() {
+    let out = Command::new(env!("CARGO_BIN_EXE_prover-service"))
+        .args(["conformance", "--profile"])
+        .arg(fixtures("invalid_blocks"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--vm"));
+}

@@ -27,6 +27,7 @@ mod executor;
 mod instruction;
 mod memory;
 pub mod precompiles;
+pub mod profile;
 mod segment;
 mod slot_budget;
 mod summary;

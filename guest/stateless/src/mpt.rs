@@ -121,23 +121,11 @@ impl SparseTrie {
     /// The encodings of every resolved node (for carrying a state forward on the host).
     pub fn resolved_nodes(&self) -> Vec<Bytes> {
         let mut out = Vec::new();
-        collect(&self.root, &mut out, true);
+        if !matches!(self.root, Node::Empty | Node::Hash(_)) {
+            let root = encode_collecting(&self.root, &mut Some(&mut out));
+            out.push(root.into());
+        }
         out
-    }
-}
-
-/// Appends the encodings of resolved nodes that are referenced by hash (the root always
-/// is; others when 32 bytes or longer).
-fn collect(node: &Node, out: &mut Vec<Bytes>, root: bool) {
-    match node {
-        Node::Empty | Node::Hash(_) => return,
-        Node::Leaf { .. } => {}
-        Node::Extension { child, .. } => collect(child, out, false),
-        Node::Branch { children } => children.iter().flatten().for_each(|c| collect(c, out, false)),
-    }
-    let encoded = encode(node);
-    if root || encoded.len() >= 32 {
-        out.push(encoded.into());
     }
 }
 
@@ -340,6 +328,12 @@ fn prepend(prefix: &[u8], child: Node) -> Node {
 
 /// The RLP encoding of a resolved node (children by reference).
 fn encode(node: &Node) -> Vec<u8> {
+    encode_collecting(node, &mut None)
+}
+
+/// [`encode`], which also pushes onto `sink` the encoding of every node below `node`
+/// that its parent refers to by hash; each node is encoded once.
+fn encode_collecting(node: &Node, sink: &mut Option<&mut Vec<Bytes>>) -> Vec<u8> {
     let mut out = Vec::new();
     match node {
         Node::Empty => out.push(alloy_rlp::EMPTY_STRING_CODE),
@@ -350,7 +344,7 @@ fn encode(node: &Node) -> Vec<u8> {
         }
         Node::Extension { key, child } => {
             let key = Nibbles::from_nibbles_unchecked(key);
-            let child = reference(child);
+            let child = reference(child, sink);
             ExtensionNodeRef::new(&key, &child).rlp(&mut out);
         }
         Node::Branch { children } => {
@@ -359,7 +353,7 @@ fn encode(node: &Node) -> Vec<u8> {
             for (index, child) in children.iter().enumerate() {
                 if let Some(child) = child {
                     mask.set_bit(u8::try_from(index).unwrap_or_default());
-                    stack.push(reference(child));
+                    stack.push(reference(child, sink));
                 }
             }
             BranchNodeRef::new(&stack, mask).rlp(&mut out);
@@ -368,11 +362,20 @@ fn encode(node: &Node) -> Vec<u8> {
     out
 }
 
-/// How a parent refers to `node`: its encoding when shorter than 32 bytes, else its hash.
-fn reference(node: &Node) -> RlpNode {
+/// How a parent refers to `node`: its encoding when shorter than 32 bytes, else its hash
+/// (and then the encoding goes to `sink`).
+fn reference(node: &Node, sink: &mut Option<&mut Vec<Bytes>>) -> RlpNode {
     match node {
         Node::Hash(hash) => RlpNode::word_rlp(hash),
-        node => RlpNode::from_rlp(&encode(node)),
+        node => {
+            let encoded = encode_collecting(node, sink);
+            if let Some(sink) = sink {
+                if encoded.len() >= 32 {
+                    sink.push(Bytes::copy_from_slice(&encoded));
+                }
+            }
+            RlpNode::from_rlp(&encoded)
+        }
     }
 }
 

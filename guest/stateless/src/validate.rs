@@ -4,16 +4,19 @@
 
 use alloc::{borrow::Cow, string::ToString, vec::Vec};
 
-use alloy_consensus::{
-    proofs, transaction::SignerRecoverable, Block, BlockHeader, Header, TxEnvelope, TxReceipt,
-};
+use alloy_consensus::crypto::secp256k1;
+use alloy_consensus::transaction::{Recovered, SignerRecoverable};
+use alloy_consensus::{proofs, Block, BlockHeader, Header, TxEnvelope, TxReceipt};
+use alloy_eips::eip7702::{RecoveredAuthority, RecoveredAuthorization, SignedAuthorization};
 use alloy_eips::Encodable2718;
 use alloy_evm::block::{BlockExecutor, BlockExecutorFactory};
 use alloy_evm::eth::receipt_builder::AlloyReceiptBuilder;
 use alloy_evm::eth::{EthBlockExecutionCtx, EthBlockExecutorFactory};
-use alloy_evm::{EthEvmFactory, EvmEnv, EvmFactory};
-use alloy_primitives::{Bloom, Bytes};
+use alloy_evm::{EthEvmFactory, EvmEnv, EvmFactory, FromRecoveredTx};
+use alloy_primitives::{Address, Bloom, Bytes};
 use alloy_rlp::Decodable;
+use revm::context::TxEnv;
+use revm::context_interface::either::Either;
 use revm::database::{states::bundle_state::BundleRetention, State};
 
 use crate::chain::{ChainConfig, Fork};
@@ -23,14 +26,15 @@ use crate::input::GuestInput;
 use crate::public_values::PublicValues;
 use crate::witness_db::WitnessState;
 
-/// A validated block: its public values, and the resolved trie nodes of the post-state
-/// (which the host keeps to build the next block's witness).
+/// A validated block: its public values, and the post-state tries as far as validation
+/// resolved them (which the host keeps to build the next block's witness; the guest
+/// never encodes them).
 #[derive(Debug)]
 pub struct ValidatedBlock {
     /// What a proof of this block states.
     pub public_values: PublicValues,
-    /// Post-state trie nodes reached during validation.
-    pub post_state_nodes: Vec<Bytes>,
+    /// The state after the block: [`WitnessState::resolved_nodes`] gives its trie nodes.
+    pub post_state: WitnessState,
     /// Codes the block deployed.
     pub new_codes: Vec<Bytes>,
     /// The validated header (the parent of the next block).
@@ -91,7 +95,7 @@ pub fn validate_block(input: &GuestInput) -> Result<ValidatedBlock, ValidationEr
             parentStateRoot: parent.state_root,
             stateRoot: header.state_root,
         },
-        post_state_nodes: witness.resolved_nodes(),
+        post_state: witness,
         new_codes: bundle.contracts.values().map(|code| code.original_bytes()).collect(),
         header: block.header,
     })
@@ -101,7 +105,7 @@ fn execute(
     config: &ChainConfig,
     fork: Fork,
     block: &Block<TxEnvelope>,
-    senders: &[alloy_primitives::Address],
+    senders: &[Address],
     state: &mut State<WitnessState>,
 ) -> Result<alloy_evm::block::BlockExecutionResult<alloy_consensus::ReceiptEnvelope>, ValidationError>
 {
@@ -123,9 +127,37 @@ fn execute(
         EthEvmFactory::default(),
     );
     let executor = factory.create_executor(evm, ctx);
-    let transactions =
-        block.body.transactions.iter().zip(senders).map(|(tx, sender)| {
-            alloy_consensus::transaction::Recovered::new_unchecked(tx, *sender)
-        });
+    let transactions = block
+        .body
+        .transactions
+        .iter()
+        .zip(senders)
+        .map(|(tx, sender)| (tx_env(tx, *sender), Recovered::new_unchecked(tx, *sender)));
     executor.execute_block(transactions).map_err(|e| ValidationError::Execution(e.to_string()))
+}
+
+/// The transaction's revm environment, with every EIP-7702 authority already recovered
+/// through alloy's crypto backend (so, in the guest, through the recovery syscall)
+/// rather than left to revm, which would recover it in software.
+fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
+    let mut env = TxEnv::from_recovered_tx(tx, sender);
+    for entry in &mut env.authorization_list {
+        if let Either::Left(signed) = entry {
+            *entry = Either::Right(recover_authorization(signed));
+        }
+    }
+    env
+}
+
+/// EIP-7702's authority recovery: a parity other than 0 or 1, a high `s` or a signature
+/// that recovers nothing makes the authorization invalid (revm then skips it).
+fn recover_authorization(signed: &SignedAuthorization) -> RecoveredAuthorization {
+    let authority = signed
+        .signature()
+        .ok()
+        .and_then(|signature| secp256k1::recover_signer(&signature, signed.signature_hash()).ok());
+    RecoveredAuthorization::new_unchecked(
+        signed.inner().clone(),
+        authority.map_or(RecoveredAuthority::Invalid, RecoveredAuthority::Valid),
+    )
 }

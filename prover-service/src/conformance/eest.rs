@@ -48,10 +48,15 @@ pub(crate) struct FixtureBlock {
     pub(crate) expect_exception: Option<String>,
 }
 
-/// Reads every case of every `.json` file under `dir`, sorted by file then case name.
+/// Reads every case of every `.json` file under `dir` (or of the file `dir`), sorted by
+/// file then case name.
 pub(crate) fn read_cases(dir: &Path) -> anyhow::Result<Vec<(String, Case)>> {
     let mut files = Vec::new();
-    collect_json(dir, &mut files)?;
+    if dir.is_file() {
+        files.push(dir.to_path_buf());
+    } else {
+        collect_json(dir, &mut files)?;
+    }
     files.sort();
     let mut cases = Vec::new();
     for file in files {

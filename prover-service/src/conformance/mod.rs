@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use stateless::{ChainConfig, GuestInput, ValidationError};
 
 use eest::{Case, FullState};
-pub(crate) use guest::GuestRunner;
+pub(crate) use guest::{BlockProfile, GuestRunner};
 
 /// How many ancestor headers a block may ask BLOCKHASH about.
 const BLOCKHASH_WINDOW: usize = 256;
@@ -31,6 +31,9 @@ pub(crate) struct CaseOutcome {
     /// Cycles of each block in the guest (empty without the VM).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) cycles: Vec<u64>,
+    /// Each block's cycle profile (empty unless profiling).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) profiles: Vec<BlockProfile>,
 }
 
 /// Runs every case under `dir`, natively and, given a `guest`, also in the VM.
@@ -48,17 +51,22 @@ fn run_case(name: String, case: &Case, guest: Option<&GuestRunner>) -> CaseOutco
         blocks: case.blocks.len(),
         invalid_blocks,
         cycles: Vec::new(),
+        profiles: Vec::new(),
     };
-    match drive(case, guest, &mut outcome.cycles) {
+    match drive(case, guest, &mut outcome) {
         Ok(()) => outcome.passed = true,
         Err(e) => outcome.reason = format!("{e:#}"),
     }
     outcome
 }
 
-/// Validates the case's blocks in order, pushing each block's guest cycles onto
-/// `cycles`; `Err` says the first divergence.
-fn drive(case: &Case, guest: Option<&GuestRunner>, cycles: &mut Vec<u64>) -> anyhow::Result<()> {
+/// Validates the case's blocks in order, recording each block's guest cycles (and
+/// profile) in `outcome`; `Err` says the first divergence.
+fn drive(
+    case: &Case,
+    guest: Option<&GuestRunner>,
+    outcome: &mut CaseOutcome,
+) -> anyhow::Result<()> {
     let chain = ChainConfig::new(eest::chain_id(case)?, eest::fork(case)?);
     let genesis = eest::genesis_header(case)?;
     let (mut state, root) = FullState::from_pre(&case.pre)?;
@@ -76,13 +84,14 @@ fn drive(case: &Case, guest: Option<&GuestRunner>, cycles: &mut Vec<u64>) -> any
         let input = state.input(chain, block.rlp.clone(), parent, ancestors);
         let result = stateless::validate_block(&input);
         if let Some(guest) = guest {
-            let summary =
+            let run =
                 guest.check(&input, &result).with_context(|| format!("block {index} in the VM"))?;
-            cycles.push(summary.cycles);
+            outcome.cycles.push(run.summary.cycles);
+            outcome.profiles.extend(run.profile);
         }
         match (&block.expect_exception, result) {
             (None, Ok(validated)) => {
-                state.add_nodes(validated.post_state_nodes);
+                state.add_nodes(validated.post_state.resolved_nodes());
                 state.add_codes(validated.new_codes);
                 chain_headers.push(validated.header);
             }
@@ -227,8 +236,8 @@ mod tests {
     fn the_guest_commits_the_native_public_values() {
         let input = fixture_input();
         let native = stateless::validate_block(&input).expect("valid block");
-        let guest = GuestRunner::new().expect("guest loads");
-        let summary = guest.execute(&input).expect("guest halts");
+        let guest = GuestRunner::new(None, false).expect("guest loads");
+        let summary = guest.execute(&input).expect("guest halts").summary;
         assert_eq!(summary.exit_code, 0, "{:?}", summary.logs);
         assert_eq!(summary.output, native.public_values.to_bytes());
         assert!(summary.syscalls.keccak_permute > 0, "keccak goes through the syscall");
@@ -241,7 +250,8 @@ mod tests {
         let root = input.parent.state_root;
         input.state.retain(|node| keccak256(node) != root);
         let expected = ValidationError::Witness(TrieError::MissingNode(root));
-        let summary = GuestRunner::new().expect("guest loads").execute(&input).expect("halts");
+        let guest = GuestRunner::new(None, false).expect("guest loads");
+        let summary = guest.execute(&input).expect("halts").summary;
         assert_eq!(summary.exit_code, expected.exit_code(), "{:?}", summary.logs);
         assert!(summary.output.is_empty());
         assert!(

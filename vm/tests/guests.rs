@@ -44,7 +44,7 @@ fn fibonacci_commits_fib_n() {
 
 #[test]
 fn keccak_guest_hashes_through_the_syscall() {
-    for len in [0usize, 3, 135, 136, 137, 1000] {
+    for len in [0usize, 3, 8, 127, 128, 135, 136, 137, 271, 272, 1000] {
         let data: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
         let summary = run_both(guests::KECCAK_ELF, &frame(&data));
         assert_eq!(summary.exit_code, 0);

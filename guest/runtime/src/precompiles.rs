@@ -21,12 +21,17 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
         absorb(&mut state, block);
         keccak_permute(&mut state);
     }
+    // The last, partial block and its padding go straight into the state: no padded
+    // copy to zero and fill.
     let tail = blocks.remainder();
-    let mut last = [0u8; KECCAK256_RATE];
-    last[..tail.len()].copy_from_slice(tail);
-    last[tail.len()] ^= 0x01;
-    last[KECCAK256_RATE - 1] ^= 0x80;
-    absorb(&mut state, &last);
+    absorb(&mut state, tail);
+    let mut last = 0u64;
+    for (i, byte) in tail.chunks_exact(8).remainder().iter().enumerate() {
+        last |= u64::from(*byte) << (8 * i);
+    }
+    last |= 0x01 << (8 * (tail.len() % 8));
+    state[tail.len() / 8] ^= last;
+    state[KECCAK256_RATE / 8 - 1] ^= 0x80 << 56;
     keccak_permute(&mut state);
     let mut out = [0u8; 32];
     for (chunk, lane) in out.chunks_exact_mut(8).zip(state) {
@@ -35,6 +40,7 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// XORs the whole 8-byte lanes of `block` into `state`.
 fn absorb(state: &mut [u64; KECCAK_STATE_LANES], block: &[u8]) {
     for (lane, bytes) in state.iter_mut().zip(block.chunks_exact(8)) {
         let mut word = [0u8; 8];

@@ -107,7 +107,7 @@ pub fn profile_program(
     let mut profiler = Profiler::new(symbols, classes);
     executor.run(&mut profiler)?;
     let summary = executor.summary();
-    Ok((summary, profiler.into_profile(classes.len())))
+    Ok((summary, profiler.into_profile()))
 }
 
 /// The tracer behind [`profile_program`].
@@ -181,9 +181,8 @@ impl<'a> Profiler<'a> {
         }
     }
 
-    fn into_profile(self, classes: usize) -> Profile {
+    fn into_profile(self) -> Profile {
         let mut class_rows = self.class_rows;
-        class_rows.truncate(classes);
         class_rows.push(self.unclassified_rows);
         let mut function_rows: Vec<(String, u64)> = self
             .symbols

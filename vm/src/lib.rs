@@ -91,7 +91,12 @@ impl Executor {
     }
 }
 
-fn start(program: &Program, input: &[u8], config: &ExecutorConfig) -> Result<Executor, VmError> {
+/// A checked configuration and a machine at the program's entry point.
+pub(crate) fn start(
+    program: &Program,
+    input: &[u8],
+    config: &ExecutorConfig,
+) -> Result<Executor, VmError> {
     config.validate()?;
     Ok(Executor::new(program, input.to_vec(), config.clone())?)
 }

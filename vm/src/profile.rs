@@ -102,8 +102,7 @@ pub fn profile_program(
     symbols: &Symbols,
     classes: &[FunctionClass<'_>],
 ) -> Result<(ExecutionSummary, Profile), VmError> {
-    config.validate()?;
-    let mut executor = Executor::new(program, input.to_vec(), config.clone())?;
+    let mut executor = crate::start(program, input, config)?;
     let mut profiler = Profiler::new(symbols, classes);
     executor.run(&mut profiler)?;
     let summary = executor.summary();

@@ -91,8 +91,14 @@ impl GuestRunner {
 
     /// Runs the guest on `input`.
     pub(crate) fn execute(&self, input: &GuestInput) -> anyhow::Result<GuestRun> {
+        self.execute_frame(&input.to_bytes())
+    }
+
+    /// Runs the guest on one input frame holding `payload` (an encoded `GuestInput`, or
+    /// anything else to see how the guest rejects it).
+    pub(crate) fn execute_frame(&self, payload: &[u8]) -> anyhow::Result<GuestRun> {
         let mut stream = InputBuilder::new();
-        stream.write_bytes(&input.to_bytes()).context("guest input frame")?;
+        stream.write_bytes(payload).context("guest input frame")?;
         let stream = stream.into_bytes();
         let Some(symbols) = &self.symbols else {
             let summary = vm::execute_program(&self.program, &stream, &self.config)

@@ -263,12 +263,8 @@ mod tests {
 
     #[test]
     fn the_guest_rejects_input_that_does_not_decode() {
-        let mut stream = abi::io::InputBuilder::new();
-        stream.write_bytes(&[0xc0, 0x01]).expect("frame");
-        let program = vm::Program::from_elf(guests::BLOCK_VALIDATOR_ELF).expect("ELF loads");
-        let summary =
-            vm::execute_program(&program, &stream.into_bytes(), &vm::ExecutorConfig::default())
-                .expect("halts");
+        let guest = GuestRunner::new(None, false).expect("guest loads");
+        let summary = guest.execute_frame(&[0xc0, 0x01]).expect("halts").summary;
         let any_input_error = ValidationError::Input(alloy_rlp::Error::Overflow);
         assert_eq!(summary.exit_code, any_input_error.exit_code());
         assert!(summary.output.is_empty());

@@ -22,9 +22,12 @@ run: deps
 GUEST_LIBS := $(CARGO)
 GUEST_LIBS_ARGS := --manifest-path guest/Cargo.toml --target-dir target/guest-host --locked -p abi -p stateless
 
-## Build everything and run every test (what CI runs).
+## Build everything and run every test (what CI runs). PostgreSQL is started for the
+## service tests (scripts/postgres.sh) and stopped afterwards.
 test: deps lint
-	$(CARGO) test --workspace --lib --bins --tests --locked --profile ci
+	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
+	  $(CARGO) test --workspace --lib --bins --tests --locked --profile ci; \
+	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 	$(CARGO) test --workspace --doc --locked
 	$(GUEST_LIBS) test $(GUEST_LIBS_ARGS)
 

@@ -4,7 +4,10 @@
 #
 #   rustc-web cargo-web rust-web-src lld   the guest toolchain (DESIGN.md §3)
 #   qemu-user                              qemu-riscv32, for the executor's differential tests
+#   postgresql                             the job store's second backend, for the service tests
+#   nodejs npm, then tools/ (npm)          anvil, the Ethereum node the service tests run against
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 # Debian's rustc-web (1.85 or newer) provides /usr/bin/rustc with the riscv32im-risc0-zkvm-elf target.
@@ -14,6 +17,8 @@ rustc_minor=$( { /usr/bin/rustc --version 2>/dev/null || true; } | sed -n 's/^ru
 [ -d /usr/lib/rustlib/src/rust/library/core ] || need+=(rust-web-src)
 command -v ld.lld >/dev/null 2>&1 || need+=(lld)
 command -v qemu-riscv32 >/dev/null 2>&1 || need+=(qemu-user)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: installing ${need[*]}"
@@ -22,6 +27,14 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
+
+anvil=tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+if [ ! -x "$anvil" ]; then
+  echo "install-deps: installing anvil (npm @foundry-rs/anvil) into tools/"
+  # The platform package ships the binary; its installer script is not needed.
+  npm install --prefix tools --no-audit --no-fund --ignore-scripts --silent
+fi
+[ -x "$anvil" ] || { echo "install-deps: $anvil is still missing" >&2; exit 1; }
 
 for tool in /usr/bin/rustc /usr/bin/cargo ld.lld qemu-riscv32; do
   command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool is still missing" >&2; exit 1; }

@@ -1,12 +1,11 @@
-//! `prover-service`: the operator's binary. For now it executes guest programs
-//! (`prover-service execute`); serving, proving and verifying join it as they land.
-
-mod cli;
-mod conformance;
+//! `prover-service`: the operator's binary. `serve` runs the job API (with workers and
+//! the follower), `worker` runs workers only; `execute` and `conformance` run the guest
+//! and the fixtures from the command line.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use prover_service::cli;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -140,10 +140,24 @@ impl Executor {
 
     /// Runs until the guest halts, reporting every event to `tracer`.
     pub(crate) fn run<T: Tracer>(&mut self, tracer: &mut T) -> Result<(), ExecutionError> {
+        self.run_until(tracer, u64::MAX).map(|_| ())
+    }
+
+    /// Runs until the guest halts (`Ok(true)`) or the row counter reaches `pause_at`
+    /// (`Ok(false)`; calling again resumes exactly where it stopped).
+    pub(crate) fn run_until<T: Tracer>(
+        &mut self,
+        tracer: &mut T,
+        pause_at: u64,
+    ) -> Result<bool, ExecutionError> {
         let limit = self.config.cycle_limit;
+        let stop = pause_at.min(limit);
         while self.exit_code.is_none() {
-            if self.row >= limit {
-                return Err(self.error(ErrorKind::CycleLimitExceeded(limit)));
+            if self.row >= stop {
+                if self.row >= limit {
+                    return Err(self.error(ErrorKind::CycleLimitExceeded(limit)));
+                }
+                return Ok(false);
             }
             let (word, inst) = self.fetch()?;
             // Fast mode only needs the segment clock at syscalls: between them every row is
@@ -174,7 +188,7 @@ impl Executor {
             }
             self.step(inst, tracer)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     #[inline(always)]

@@ -57,6 +57,19 @@ impl Executor {
         Ok(self.summary())
     }
 
+    /// Runs at most `rows` more rows in fast mode: the summary once the guest has halted,
+    /// `None` when it paused first. A caller slices a long run this way to report progress
+    /// or to stop it; the sliced run ends exactly as [`Executor::run_fast`] would.
+    pub fn run_fast_for(&mut self, rows: u64) -> Result<Option<ExecutionSummary>, ExecutionError> {
+        let halted = self.run_until(&mut NoTrace, self.row.saturating_add(rows))?;
+        Ok(halted.then(|| self.summary()))
+    }
+
+    /// The rows (cycles) run so far.
+    pub fn cycles(&self) -> u64 {
+        self.row
+    }
+
     /// Runs to the end in trace mode and returns the segment records.
     pub fn run_traced(&mut self) -> Result<(ExecutionSummary, Vec<SegmentRecord>), ExecutionError> {
         let mut segments = Vec::new();

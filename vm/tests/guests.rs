@@ -81,3 +81,40 @@ fn a_guest_without_input_fails_with_a_typed_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_in_slices_ends_as_one_run() {
+    let input = frame(&[7u8; 1000]);
+    let config = ExecutorConfig::default();
+    let whole = vm::execute(guests::KECCAK_ELF, &input, &config).unwrap();
+    let program = vm::Program::from_elf(guests::KECCAK_ELF).unwrap();
+    let mut machine = vm::Executor::new(&program, input, config).unwrap();
+    let mut slices = 0;
+    let sliced = loop {
+        slices += 1;
+        let before = machine.cycles();
+        match machine.run_fast_for(101).unwrap() {
+            Some(summary) => break summary,
+            // A syscall's data rows may carry a slice a little past its end.
+            None => assert!(machine.cycles() >= before + 101, "a slice runs its rows"),
+        }
+    };
+    assert_eq!(sliced, whole);
+    assert!(slices > 50, "the run was really sliced ({slices} slices)");
+}
+
+#[test]
+fn a_sliced_run_still_stops_at_the_cycle_limit() {
+    let config = ExecutorConfig { cycle_limit: 5_000, ..ExecutorConfig::default() };
+    let program = vm::Program::from_elf(guests::KECCAK_ELF).unwrap();
+    let mut machine = vm::Executor::new(&program, frame(&[1u8; 5000]), config).unwrap();
+    let error = loop {
+        match machine.run_fast_for(1_000) {
+            Ok(None) => continue,
+            Ok(Some(_)) => panic!("the guest cannot finish within 5,000 cycles"),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(error.kind, vm::ErrorKind::CycleLimitExceeded(5_000));
+    assert_eq!(error.cycle, 5_000);
+}

@@ -27,4 +27,4 @@ pub use chain::{ChainConfig, Fork};
 pub use error::{HeaderField, ValidationError, INVALID_BLOCK_EXIT};
 pub use input::GuestInput;
 pub use public_values::PublicValues;
-pub use validate::{validate_block, ValidatedBlock};
+pub use validate::{execute_over, validate_block, ValidatedBlock};

@@ -101,12 +101,30 @@ pub fn validate_block(input: &GuestInput) -> Result<ValidatedBlock, ValidationEr
     })
 }
 
-fn execute(
+/// Executes `block` (its senders recovered here) with the fork's system calls over any
+/// database, checking nothing against the header, and returns the gas it used. The host
+/// runs it over a node-backed database to learn which accounts, slots, codes and block
+/// hashes a block touches before it asks the node for their proofs.
+pub fn execute_over<DB: alloy_evm::Database>(
+    config: &ChainConfig,
+    block: &Block<TxEnvelope>,
+    db: DB,
+) -> Result<u64, ValidationError> {
+    let fork = config.fork().ok_or(ValidationError::UnsupportedFork(config.fork_code))?;
+    let mut senders = Vec::with_capacity(block.body.transactions.len());
+    for (index, tx) in block.body.transactions.iter().enumerate() {
+        senders.push(tx.recover_signer().map_err(|_| ValidationError::Sender(index))?);
+    }
+    let mut state = State::builder().with_database(db).with_bundle_update().build();
+    Ok(execute(config, fork, block, &senders, &mut state)?.gas_used)
+}
+
+fn execute<DB: alloy_evm::Database>(
     config: &ChainConfig,
     fork: Fork,
     block: &Block<TxEnvelope>,
     senders: &[Address],
-    state: &mut State<WitnessState>,
+    state: &mut State<DB>,
 ) -> Result<alloy_evm::block::BlockExecutionResult<alloy_consensus::ReceiptEnvelope>, ValidationError>
 {
     let header = &block.header;

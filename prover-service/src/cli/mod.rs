@@ -2,6 +2,7 @@
 
 mod conformance;
 mod execute;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use clap::{Parser, Subcommand};
 /// The prover service command line.
 #[derive(Debug, Parser)]
 #[command(name = "prover-service", version, about = "zkVM rollup prover service")]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -21,12 +22,18 @@ enum Command {
     Execute(execute::ExecuteArgs),
     /// Validate execution-spec-tests block fixtures natively; print per-case results.
     Conformance(conformance::ConformanceArgs),
+    /// Serve the HTTP job API (with workers and the follower, as configured).
+    Serve(serve::ServeArgs),
+    /// Run workers only, sharing the job store with the servers.
+    Worker(serve::ServeArgs),
 }
 
 /// Runs the chosen subcommand; the exit code tells success.
-pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Execute(args) => execute::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Serve(args) => serve::run(&args, crate::service::Role::Serve),
+        Command::Worker(args) => serve::run(&args, crate::service::Role::Worker),
     }
 }

@@ -1,0 +1,192 @@
+//! Builds a block's [`GuestInput`] from the node: the block and its parent, then the
+//! witness, from `debug_executionWitness` where the node serves it, otherwise from
+//! `eth_getProof` at the parent for everything a native pre-execution of the block
+//! touched. Either way the input is validated natively before it is returned.
+
+use std::collections::BTreeSet;
+
+use alloy_consensus::Header;
+use alloy_primitives::{Bytes, B256};
+use alloy_provider::Provider as _;
+use alloy_rlp::Decodable as _;
+use futures::stream::{self, StreamExt as _, TryStreamExt as _};
+use serde::Deserialize;
+use stateless::{ChainConfig, GuestInput};
+use tokio::runtime::Handle;
+
+use super::recording_db::{RecordingDb, Touched};
+use super::{NodeClient, NodeError};
+
+/// `debug_executionWitness`'s answer (geth, reth).
+#[derive(Debug, Deserialize)]
+struct ExecutionWitness {
+    state: Vec<Bytes>,
+    codes: Vec<Bytes>,
+    #[serde(default)]
+    headers: Vec<Bytes>,
+}
+
+/// The guest input of block `block_hash` under `chain`, checked natively.
+pub async fn build_guest_input(
+    node: &NodeClient,
+    chain: ChainConfig,
+    block_hash: B256,
+) -> Result<GuestInput, NodeError> {
+    let block = node
+        .block_by_hash(block_hash)
+        .await?
+        .ok_or_else(|| NodeError::BlockNotFound(block_hash.to_string()))?;
+    if block.header.hash_slow() != block_hash {
+        return Err(NodeError::Inconsistent(format!(
+            "block {block_hash} hashes to {} as the node serves it",
+            block.header.hash_slow()
+        )));
+    }
+    let parent_hash = block.header.parent_hash;
+    let parent = node.header_by_hash(parent_hash).await?.ok_or_else(|| {
+        NodeError::Inconsistent(format!("the parent {parent_hash} of {block_hash} is missing"))
+    })?;
+    let block_rlp = Bytes::from(alloy_rlp::encode(&block));
+
+    if let Some(input) = from_execution_witness(node, chain, &block_rlp, &parent).await? {
+        return Ok(input);
+    }
+
+    let touched = pre_execute(node, chain, block, parent.number).await?;
+    let state = proof_nodes(node, &touched, parent.number).await?;
+    let ancestors = match touched.oldest_block_hash {
+        Some(oldest) => ancestors(node, &parent, oldest).await?,
+        None => Vec::new(),
+    };
+    let input = GuestInput {
+        chain,
+        block: block_rlp,
+        parent,
+        state,
+        codes: touched.codes.into_values().collect(),
+        ancestors,
+    };
+    check(input).await
+}
+
+/// The input from `debug_executionWitness`, when the node has it and it validates.
+async fn from_execution_witness(
+    node: &NodeClient,
+    chain: ChainConfig,
+    block_rlp: &Bytes,
+    parent: &Header,
+) -> Result<Option<GuestInput>, NodeError> {
+    let number = alloy_eips::BlockNumberOrTag::Number(parent.number + 1);
+    let witness: ExecutionWitness = match node
+        .call("debug_executionWitness", || {
+            node.provider.raw_request("debug_executionWitness".into(), (number,))
+        })
+        .await
+    {
+        Ok(witness) => witness,
+        // Not served (anvil, Hardhat): fall back to eth_getProof.
+        Err(NodeError::Refused { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut ancestors = Vec::new();
+    for encoded in &witness.headers {
+        let header = Header::decode(&mut encoded.as_ref())
+            .map_err(|e| NodeError::Inconsistent(format!("a witness header: {e}")))?;
+        if header.number < parent.number {
+            ancestors.push(header);
+        }
+    }
+    ancestors.sort_by_key(|h| std::cmp::Reverse(h.number));
+    let input = GuestInput {
+        chain,
+        block: block_rlp.clone(),
+        parent: parent.clone(),
+        state: witness.state,
+        codes: witness.codes,
+        ancestors,
+    };
+    Ok(Some(check(input).await?))
+}
+
+/// Executes the block natively over the node's parent state, recording what it reads.
+async fn pre_execute(
+    node: &NodeClient,
+    chain: ChainConfig,
+    block: alloy_consensus::Block<alloy_consensus::TxEnvelope>,
+    parent_number: u64,
+) -> Result<Touched, NodeError> {
+    let db = RecordingDb::new(node.clone(), Handle::current(), parent_number);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut db = db;
+        let result = stateless::execute_over(&chain, &block, &mut db);
+        (result, db)
+    })
+    .await
+    .map_err(|e| NodeError::Inconsistent(format!("pre-execution panicked: {e}")))?;
+    let (result, mut db) = outcome;
+    if let Some(error) = db.error.take() {
+        return Err(error);
+    }
+    result.map_err(NodeError::Execution)?;
+    Ok(db.into_touched())
+}
+
+/// Every trie node of the account and storage proofs of what was touched, at the parent.
+async fn proof_nodes(
+    node: &NodeClient,
+    touched: &Touched,
+    parent_number: u64,
+) -> Result<Vec<Bytes>, NodeError> {
+    let batch = node.options().proof_batch.max(1);
+    let mut requests = Vec::new();
+    for (address, keys) in &touched.accounts {
+        let keys: Vec<B256> = keys.iter().copied().collect();
+        if keys.is_empty() {
+            requests.push((*address, Vec::new()));
+        }
+        for chunk in keys.chunks(batch) {
+            requests.push((*address, chunk.to_vec()));
+        }
+    }
+    let proofs: Vec<_> = stream::iter(requests)
+        .map(|(address, keys)| node.proof(address, keys, parent_number))
+        .buffer_unordered(node.options().proof_concurrency.max(1))
+        .try_collect()
+        .await?;
+    let mut nodes = BTreeSet::new();
+    for proof in proofs {
+        nodes.extend(proof.account_proof);
+        for slot in proof.storage_proof {
+            nodes.extend(slot.proof);
+        }
+    }
+    Ok(nodes.into_iter().collect())
+}
+
+/// Headers from the parent's parent down to block `oldest`, newest first.
+async fn ancestors(
+    node: &NodeClient,
+    parent: &Header,
+    oldest: u64,
+) -> Result<Vec<Header>, NodeError> {
+    let mut headers = Vec::new();
+    let mut expected = parent.parent_hash;
+    for number in (oldest..parent.number).rev() {
+        let header = node.header_by_hash(expected).await?.ok_or_else(|| {
+            NodeError::Inconsistent(format!("ancestor {number} ({expected}) is missing"))
+        })?;
+        expected = header.parent_hash;
+        headers.push(header);
+    }
+    Ok(headers)
+}
+
+/// Validates `input` natively; the witness must be complete and the block valid.
+async fn check(input: GuestInput) -> Result<GuestInput, NodeError> {
+    tokio::task::spawn_blocking(move || match stateless::validate_block(&input) {
+        Ok(_) => Ok(input),
+        Err(e) => Err(NodeError::Witness(e)),
+    })
+    .await
+    .map_err(|e| NodeError::Inconsistent(format!("native validation panicked: {e}")))?
+}

@@ -1,0 +1,326 @@
+//! The work queue: each stage is a row that a worker claims in a transaction and holds
+//! under a lease that its heartbeats extend. A stage whose lease runs out (its worker
+//! died) is queued again, or failed once its attempts are spent; a failed attempt is
+//! retried after an exponential backoff. Every write after the claim is conditional on
+//! the caller still holding the lease, so a stage completes at most once.
+
+use sqlx::Row as _;
+
+use super::jobs::{insert_stage, parse_kind};
+use super::{to_u64, Backend, JobStore, StoreError};
+use crate::model::{now_ms, StageKind};
+
+/// A stage a worker holds.
+#[derive(Debug, Clone)]
+pub struct ClaimedStage {
+    /// The stage row's id.
+    pub id: String,
+    /// Its job.
+    pub job_id: String,
+    /// What to do.
+    pub kind: StageKind,
+    /// This claim's number (1 for the first).
+    pub attempt: i64,
+    /// Claims allowed.
+    pub max_attempts: i64,
+    /// The artifact the stage reads, if any.
+    pub input_artifact: Option<String>,
+    /// The job's chain id.
+    pub chain_id: u64,
+    /// The job's block number.
+    pub block_number: u64,
+    /// The job's block hash.
+    pub block_hash: String,
+    /// The job's priority.
+    pub priority: i64,
+}
+
+/// How a stage ended well.
+#[derive(Debug, Clone)]
+pub enum StageOutcome {
+    /// Queue stage `kind` next, reading `artifact` (this stage's output).
+    Next {
+        /// The next stage.
+        kind: StageKind,
+        /// This stage's output and the next one's input.
+        artifact: String,
+    },
+    /// The job is done with this result (JSON), also stored as `artifact`.
+    Finished {
+        /// The result, as JSON.
+        result: String,
+        /// The stored result.
+        artifact: String,
+    },
+}
+
+impl JobStore {
+    /// Claims the most urgent stage that is ready, for `owner`, with a lease of
+    /// `lease_ms`. On PostgreSQL concurrent claimers skip each other's locked rows.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedStage>, StoreError> {
+        let now = now_ms();
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            // SQLite serializes writers: the single UPDATE is the claim.
+            Backend::Sqlite => "",
+        };
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE stages SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
+             attempts = attempts + 1, started_at = $3, progress = 0 \
+             WHERE id = (SELECT id FROM stages WHERE status = 'queued' AND available_at <= $3 \
+                         ORDER BY priority DESC, created_at, id LIMIT 1 {lock}) \
+             AND status = 'queued' \
+             RETURNING id, job_id, kind, attempts, max_attempts, input_artifact"
+        ))
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let job_id: String = row.try_get("job_id")?;
+        let kind = parse_kind(&row.try_get::<String, _>("kind")?)?;
+        sqlx::query(
+            "UPDATE jobs SET status = 'running', stage = $2, updated_at = $3 \
+             WHERE id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(&job_id)
+        .bind(kind.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let job = sqlx::query(
+            "SELECT chain_id, block_number, block_hash, priority FROM jobs WHERE id = $1",
+        )
+        .bind(&job_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(ClaimedStage {
+            id: row.try_get("id")?,
+            kind,
+            attempt: row.try_get("attempts")?,
+            max_attempts: row.try_get("max_attempts")?,
+            input_artifact: row.try_get("input_artifact")?,
+            chain_id: to_u64(job.try_get("chain_id")?)?,
+            block_number: to_u64(job.try_get("block_number")?)?,
+            block_hash: job.try_get("block_hash")?,
+            priority: job.try_get("priority")?,
+            job_id,
+        }))
+    }
+
+    /// Extends `owner`'s lease on `stage` and records its progress. `false`: the lease
+    /// is gone (expired and taken over, or the job was cancelled); stop working.
+    pub async fn heartbeat(
+        &self,
+        stage: &ClaimedStage,
+        owner: &str,
+        lease_ms: i64,
+        progress: i64,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE stages SET lease_expires_at = $3, progress = $4 \
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(&stage.id)
+        .bind(owner)
+        .bind(now_ms() + lease_ms)
+        .bind(progress)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// Ends `stage` well: queues the next stage or finishes the job. `false`: the lease
+    /// was lost, and nothing was written.
+    pub async fn complete(
+        &self,
+        stage: &ClaimedStage,
+        owner: &str,
+        progress: i64,
+        outcome: &StageOutcome,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let artifact = match outcome {
+            StageOutcome::Next { artifact, .. } | StageOutcome::Finished { artifact, .. } => {
+                artifact
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE stages SET status = 'succeeded', lease_owner = NULL, finished_at = $3, \
+             output_artifact = $4, progress = $5, error = NULL \
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(&stage.id)
+        .bind(owner)
+        .bind(now)
+        .bind(artifact)
+        .bind(progress)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        match outcome {
+            StageOutcome::Next { kind, artifact } => {
+                let max_attempts = stage.max_attempts;
+                insert_stage(
+                    &mut tx,
+                    &stage.job_id,
+                    *kind,
+                    stage.priority,
+                    max_attempts,
+                    Some(artifact),
+                    now,
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE jobs SET status = 'queued', stage = $2, input_artifact = $3, \
+                     updated_at = $4 WHERE id = $1",
+                )
+                .bind(&stage.job_id)
+                .bind(kind.as_str())
+                .bind(artifact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            StageOutcome::Finished { result, .. } => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'succeeded', result = $2, error = NULL, \
+                     updated_at = $3, finished_at = $3 WHERE id = $1",
+                )
+                .bind(&stage.job_id)
+                .bind(result)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records that this attempt at `stage` failed with `error`. A `retryable` error with
+    /// attempts left queues the stage again after `backoff_ms << (attempt - 1)`; any
+    /// other fails the stage and its job. `false`: the lease was lost.
+    pub async fn fail(
+        &self,
+        stage: &ClaimedStage,
+        owner: &str,
+        error: &str,
+        retryable: bool,
+        backoff_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let retry = retryable && stage.attempt < stage.max_attempts;
+        let mut tx = self.pool.begin().await?;
+        let updated = if retry {
+            let shift = u32::try_from(stage.attempt.clamp(1, 16) - 1).unwrap_or(0);
+            let delay = backoff_ms.saturating_mul(1 << shift);
+            sqlx::query(
+                "UPDATE stages SET status = 'queued', lease_owner = NULL, \
+                 lease_expires_at = NULL, available_at = $3, error = $4 \
+                 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+            )
+            .bind(&stage.id)
+            .bind(owner)
+            .bind(now.saturating_add(delay))
+            .bind(error)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        } else {
+            sqlx::query(
+                "UPDATE stages SET status = 'failed', lease_owner = NULL, finished_at = $3, \
+                 error = $4 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+            )
+            .bind(&stage.id)
+            .bind(owner)
+            .bind(now)
+            .bind(error)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        };
+        if updated != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let status = if retry { "queued" } else { "failed" };
+        sqlx::query(
+            "UPDATE jobs SET status = $2, error = $3, updated_at = $4, \
+             finished_at = CASE WHEN $2 = 'failed' THEN $4 ELSE finished_at END \
+             WHERE id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(&stage.job_id)
+        .bind(status)
+        .bind(error)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Takes back every stage whose lease has run out: queued again with attempts left,
+    /// failed (with its job) without. Returns how many stages were taken back.
+    pub async fn requeue_expired(&self) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let exhausted = sqlx::query(
+            "UPDATE stages SET status = 'failed', lease_owner = NULL, finished_at = $1, \
+             error = 'the worker was lost (lease expired) on the last attempt' \
+             WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts \
+             RETURNING job_id",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &exhausted {
+            sqlx::query(
+                "UPDATE jobs SET status = 'failed', updated_at = $2, finished_at = $2, \
+                 error = 'the worker was lost (lease expired) on the last attempt' \
+                 WHERE id = $1 AND status IN ('queued', 'running')",
+            )
+            .bind(row.try_get::<String, _>(0)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let requeued = sqlx::query(
+            "UPDATE stages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, \
+             available_at = $1, error = 'the worker was lost (lease expired); requeued' \
+             WHERE status = 'running' AND lease_expires_at < $1 \
+             RETURNING job_id",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &requeued {
+            sqlx::query(
+                "UPDATE jobs SET status = 'queued', updated_at = $2 \
+                 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(row.try_get::<String, _>(0)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((exhausted.len() + requeued.len()) as u64)
+    }
+}

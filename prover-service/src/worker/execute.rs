@@ -1,0 +1,207 @@
+//! The `execute` stage: the block-validator guest runs the stored guest input in the
+//! executor, in slices so that progress is reported and a cancel stops it between two
+//! slices. The guest must commit exactly the public values that native validation of the
+//! same input computes.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use abi::io::InputBuilder;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use stateless::{GuestInput, PublicValues};
+use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
+use vm::{ExecutionSummary, Executor, ExecutorConfig, Program};
+
+use super::{StageError, WorkerContext};
+use crate::store::{ClaimedStage, StageOutcome};
+
+/// Cycles per slice: about a fifth of a second of the executor.
+const SLICE_CYCLES: u64 = 16 << 20;
+
+/// The block-validator guest, loaded once, with its program id.
+#[derive(Debug)]
+pub struct BlockValidator {
+    /// SHA-256 of the ELF, in hex: part of every job's idempotency key.
+    pub program_id: String,
+    program: Program,
+    config: ExecutorConfig,
+}
+
+impl BlockValidator {
+    /// The embedded `block-validator` ELF.
+    pub fn embedded() -> Result<Self, vm::ElfError> {
+        let elf = guests::BLOCK_VALIDATOR_ELF;
+        Ok(Self {
+            program_id: hex::encode(Sha256::digest(elf)),
+            program: Program::from_elf(elf)?,
+            config: ExecutorConfig::default(),
+        })
+    }
+
+    /// Runs the guest on `input` in slices, storing the cycles run in `progress`; a
+    /// cancel stops it between two slices.
+    fn run(
+        &self,
+        input: &GuestInput,
+        progress: &AtomicI64,
+        cancel: &CancellationToken,
+    ) -> Result<ExecutionSummary, StageError> {
+        let mut stream = InputBuilder::new();
+        stream
+            .write_bytes(&input.to_bytes())
+            .map_err(|e| StageError::Permanent(format!("guest input frame: {e}")))?;
+        let mut machine = Executor::new(&self.program, stream.into_bytes(), self.config.clone())
+            .map_err(|e| StageError::Permanent(format!("loading the guest: {e}")))?;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(StageError::Cancelled);
+            }
+            match machine.run_fast_for(SLICE_CYCLES) {
+                Ok(Some(summary)) => return Ok(summary),
+                Ok(None) => progress
+                    .store(i64::try_from(machine.cycles()).unwrap_or(i64::MAX), Ordering::Relaxed),
+                Err(e) => return Err(StageError::Permanent(format!("the guest faulted: {e}"))),
+            }
+        }
+    }
+}
+
+/// Syscall counts of an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SyscallCountsView {
+    /// `KECCAK_PERMUTE` calls.
+    pub keccak_permute: u64,
+    /// `SECP256K1_RECOVER` calls.
+    pub secp256k1_recover: u64,
+    /// `READ` calls.
+    pub read: u64,
+    /// `COMMIT` calls.
+    pub commit: u64,
+    /// `LOG` calls.
+    pub log: u64,
+}
+
+/// The block's public values: what a proof of it will state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublicValuesView {
+    /// The chain id.
+    pub chain_id: u64,
+    /// The block number.
+    pub block_number: u64,
+    /// The parent's hash.
+    pub parent_hash: String,
+    /// The block's hash.
+    pub block_hash: String,
+    /// The parent's state root.
+    pub parent_state_root: String,
+    /// The state root after the block.
+    pub state_root: String,
+    /// The committed ABI encoding, hex.
+    pub encoded: String,
+}
+
+/// An `execute` job's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExecuteResult {
+    /// Rows of the run (the cycles the circuits prove).
+    pub cycles: u64,
+    /// Instructions executed.
+    pub instructions: u64,
+    /// Segments at the executor's segment size.
+    pub segments: u64,
+    /// log2 of the segment size.
+    pub segment_po2: u32,
+    /// Syscall counts.
+    pub syscalls: SyscallCountsView,
+    /// Pages of guest memory touched.
+    pub resident_pages: u64,
+    /// What the guest committed.
+    pub public_values: PublicValuesView,
+}
+
+pub(super) async fn run(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+    cancel: &CancellationToken,
+    progress: &Arc<AtomicI64>,
+) -> Result<StageOutcome, StageError> {
+    let artifact = stage
+        .input_artifact
+        .as_deref()
+        .ok_or_else(|| StageError::Permanent("the stage has no guest input".to_string()))?;
+    let bytes = context.artifacts.get(artifact).map_err(|e| match e {
+        crate::artifacts::ArtifactError::Io(_) => StageError::Retryable(e.to_string()),
+        _ => StageError::Permanent(e.to_string()),
+    })?;
+    let validator = context.validator.clone();
+    let (cancel, slices) = (cancel.clone(), progress.clone());
+    let run = tokio::task::spawn_blocking(move || -> Result<ExecuteResult, StageError> {
+        let input = GuestInput::from_bytes(&bytes)
+            .map_err(|e| StageError::Permanent(format!("the guest input does not decode: {e}")))?;
+        let native = stateless::validate_block(&input).map_err(|e| {
+            StageError::Permanent(format!(
+                "invalid block (guest exit code {:#x}): {e}",
+                e.exit_code()
+            ))
+        })?;
+        let summary = validator.run(&input, &slices, &cancel)?;
+        check_agreement(&summary, &native.public_values)?;
+        Ok(result_of(&summary, &native.public_values))
+    });
+    let result = run
+        .await
+        .map_err(|e| StageError::Permanent(format!("the execute stage panicked: {e}")))??;
+    metrics::counter!("prover_cycles_executed_total").increment(result.cycles);
+    progress.store(i64::try_from(result.cycles).unwrap_or(i64::MAX), Ordering::Relaxed);
+    let json = serde_json::to_string(&result)
+        .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
+    let artifact =
+        context.artifacts.put(json.as_bytes()).map_err(|e| StageError::Retryable(e.to_string()))?;
+    Ok(StageOutcome::Finished { result: json, artifact })
+}
+
+/// The guest must halt with 0 and commit the native public values, byte for byte.
+fn check_agreement(summary: &ExecutionSummary, native: &PublicValues) -> Result<(), StageError> {
+    if summary.exit_code != 0 {
+        let said = summary.logs.last().map(String::as_str).unwrap_or("");
+        return Err(StageError::Permanent(format!(
+            "native validation accepts the block, the guest exits with {:#x} ({said})",
+            summary.exit_code
+        )));
+    }
+    if summary.output != native.to_bytes() {
+        return Err(StageError::Permanent(
+            "the guest committed other public values than native validation".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult {
+    let s = &summary.syscalls;
+    ExecuteResult {
+        cycles: summary.cycles,
+        instructions: summary.instructions,
+        segments: summary.segments,
+        segment_po2: summary.segment_po2,
+        syscalls: SyscallCountsView {
+            keccak_permute: s.keccak_permute,
+            secp256k1_recover: s.secp256k1_recover,
+            read: s.read,
+            commit: s.commit,
+            log: s.log,
+        },
+        resident_pages: summary.resident_pages,
+        public_values: PublicValuesView {
+            chain_id: values.chainId,
+            block_number: values.blockNumber,
+            parent_hash: values.parentHash.to_string(),
+            block_hash: values.blockHash.to_string(),
+            parent_state_root: values.parentStateRoot.to_string(),
+            state_root: values.stateRoot.to_string(),
+            encoded: format!("0x{}", hex::encode(values.to_bytes())),
+        },
+    }
+}

@@ -1,0 +1,191 @@
+//! Workers: each claims one stage at a time from the job store, keeps its lease alive
+//! with heartbeats (which also carry progress), runs it, and records the outcome. A
+//! heartbeat that finds the lease gone (the job was cancelled, or the lease expired and
+//! another worker took over) stops the stage at once.
+
+mod execute;
+mod witness;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use stateless::Fork;
+use tokio_util::sync::CancellationToken;
+
+use crate::artifacts::ArtifactStore;
+use crate::config::ServiceConfig;
+use crate::model::StageKind;
+use crate::node::NodeClient;
+use crate::store::{ClaimedStage, JobStore, StageOutcome};
+
+pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
+
+/// How a stage attempt ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// The lease is gone (cancelled, or taken over); nothing is recorded.
+    #[error("cancelled")]
+    Cancelled,
+    /// Trying again later may work (the node is down, storage hiccup).
+    #[error("{0}")]
+    Retryable(String),
+    /// Trying again cannot help (an invalid block, a broken input).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// What the workers share.
+pub struct WorkerContext {
+    /// The job store.
+    pub store: JobStore,
+    /// Inputs and results.
+    pub artifacts: Arc<dyn ArtifactStore>,
+    /// The L2 node, when configured.
+    pub node: Option<NodeClient>,
+    /// The L2 chain's fork.
+    pub fork: Fork,
+    /// The guest.
+    pub validator: Arc<BlockValidator>,
+    /// Leases, retries and polling.
+    pub config: ServiceConfig,
+}
+
+impl WorkerContext {
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.config.lease_ms).unwrap_or(i64::MAX)
+    }
+}
+
+/// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back.
+pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: CancellationToken) {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_string());
+    let mut set = tokio::task::JoinSet::new();
+    for index in 0..count {
+        let owner = format!("{host}-{}-{index}-{:08x}", std::process::id(), rand_suffix());
+        set.spawn(worker_loop(context.clone(), owner, shutdown.clone()));
+    }
+    while set.join_next().await.is_some() {}
+}
+
+fn rand_suffix() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    nanos ^ std::process::id().rotate_left(16)
+}
+
+async fn worker_loop(context: Arc<WorkerContext>, owner: String, shutdown: CancellationToken) {
+    let poll = Duration::from_millis(context.config.poll_ms.max(10));
+    tracing::info!(%owner, "worker started");
+    while !shutdown.is_cancelled() {
+        if let Err(e) = context.store.requeue_expired().await {
+            tracing::warn!(error = %e, "requeueing expired stages failed");
+        }
+        match context.store.claim(&owner, context.lease_ms()).await {
+            Ok(Some(stage)) => run_stage(&context, &owner, stage, &shutdown).await,
+            Ok(None) => {
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = shutdown.cancelled() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming a stage failed");
+                tokio::time::sleep(poll).await;
+            }
+        }
+    }
+    tracing::info!(%owner, "worker stopped");
+}
+
+async fn run_stage(
+    context: &Arc<WorkerContext>,
+    owner: &str,
+    stage: ClaimedStage,
+    shutdown: &CancellationToken,
+) {
+    let kind = stage.kind.as_str();
+    tracing::info!(job = %stage.job_id, stage = kind, attempt = stage.attempt, "stage claimed");
+    let cancel = shutdown.child_token();
+    let progress = Arc::new(AtomicI64::new(0));
+    let heartbeat = tokio::spawn(heartbeat_loop(
+        context.clone(),
+        stage.clone(),
+        owner.to_string(),
+        progress.clone(),
+        cancel.clone(),
+    ));
+    let started = Instant::now();
+    let result = match stage.kind {
+        StageKind::Witness => witness::run(context, &stage).await,
+        StageKind::Execute => execute::run(context, &stage, &cancel, &progress).await,
+    };
+    let result = if cancel.is_cancelled() { Err(StageError::Cancelled) } else { result };
+    heartbeat.abort();
+    let seconds = started.elapsed().as_secs_f64();
+    let done = progress.load(Ordering::Relaxed);
+    let recorded = match &result {
+        Ok(outcome) => context.store.complete(&stage, owner, done, outcome).await,
+        Err(StageError::Cancelled) if shutdown.is_cancelled() => {
+            let message = "interrupted by a worker shutdown";
+            context.store.fail(&stage, owner, message, true, 0).await
+        }
+        Err(StageError::Cancelled) => Ok(false),
+        Err(StageError::Retryable(message)) => {
+            let backoff = i64::try_from(context.config.retry_backoff_ms).unwrap_or(i64::MAX);
+            context.store.fail(&stage, owner, message, true, backoff).await
+        }
+        Err(StageError::Permanent(message)) => {
+            context.store.fail(&stage, owner, message, false, 0).await
+        }
+    };
+    let outcome = match &result {
+        Ok(StageOutcome::Next { .. } | StageOutcome::Finished { .. }) => "succeeded",
+        Err(StageError::Cancelled) => "cancelled",
+        Err(StageError::Retryable(_)) => "retried",
+        Err(StageError::Permanent(_)) => "failed",
+    };
+    metrics::histogram!("prover_stage_duration_seconds", "stage" => kind, "outcome" => outcome)
+        .record(seconds);
+    match recorded {
+        Ok(false) if outcome == "cancelled" => {
+            tracing::info!(job = %stage.job_id, stage = kind, "stage stopped: cancelled or taken over")
+        }
+        Ok(true) => {
+            tracing::info!(job = %stage.job_id, stage = kind, outcome, seconds, "stage ended")
+        }
+        Ok(false) => {
+            tracing::warn!(job = %stage.job_id, stage = kind, outcome, "lease lost; outcome discarded")
+        }
+        Err(e) => {
+            tracing::error!(job = %stage.job_id, stage = kind, error = %e, "recording the outcome failed")
+        }
+    }
+}
+
+/// Extends the lease every third of it (at least once a second, so that a cancel stops
+/// the stage quickly) and reports progress; cancels `cancel` once the lease is gone.
+async fn heartbeat_loop(
+    context: Arc<WorkerContext>,
+    stage: ClaimedStage,
+    owner: String,
+    progress: Arc<AtomicI64>,
+    cancel: CancellationToken,
+) {
+    let every = Duration::from_millis((context.config.lease_ms / 3).clamp(100, 1_000));
+    loop {
+        tokio::time::sleep(every).await;
+        let done = progress.load(Ordering::Relaxed);
+        match context.store.heartbeat(&stage, &owner, context.lease_ms(), done).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(job = %stage.job_id, "lease gone (cancelled or taken over); stopping");
+                cancel.cancel();
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The HTTP API's contract: typed JSON errors with the right status for every kind of
+//! bad request (and nothing half-written after them), the API key, the OpenAPI document,
+//! restarts that keep every queued job, and idempotency under 500 concurrent submissions.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+use support::{backends, database_url, free_port, get, post, Anvil, Process};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_requests_get_typed_errors_and_write_nothing() {
+    let anvil = Anvil::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    let artifacts = dir.path().join("artifacts");
+    let artifacts_arg = artifacts.display().to_string();
+    let service = Process::start(
+        "serve",
+        &[
+            "--database-url",
+            &db,
+            "--artifacts-dir",
+            &artifacts_arg,
+            "--rpc-url",
+            &anvil.url,
+            "--body-limit-bytes",
+            "4096",
+            "--workers",
+            "0",
+        ],
+    );
+    let api = service.api();
+    let jobs = format!("{api}/v1/jobs");
+    let client = reqwest::Client::new();
+    let raw = |body: &'static str| {
+        let client = client.clone();
+        let jobs = jobs.clone();
+        async move {
+            let response = client
+                .post(&jobs)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = raw("{\"block_number\": 1,").await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_json")), "{body}");
+    let (status, body) = raw("{\"block_number\": 2, \"mode\": \"execute\", \"colour\": 1}").await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_json")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("colour"), "{body}");
+    let (status, body) = raw("{\"block_number\": -1, \"mode\": \"execute\"}").await;
+    assert_eq!(status, 400, "{body}");
+
+    let big = json!({"guest_input": "00".repeat(5000), "mode": "execute"});
+    let (status, body) = post(&client, &jobs, &big).await;
+    assert_eq!((status, body["error"].as_str()), (413, Some("payload_too_large")), "{body}");
+
+    for number in [u64::MAX, 1 << 40] {
+        let (status, body) =
+            post(&client, &jobs, &json!({"block_number": number, "mode": "execute"})).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("block_not_found")), "{body}");
+    }
+    let (status, body) = post(&client, &jobs, &json!({"block_number": 1, "mode": "prove"})).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("unsupported_mode")), "{body}");
+    let (status, body) =
+        post(&client, &jobs, &json!({"block_number": 1, "block_hash": "0x00", "mode": "execute"}))
+            .await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("bad_block_reference")), "{body}");
+    let (status, body) =
+        post(&client, &jobs, &json!({"guest_input": "0xc0ffee", "mode": "execute"})).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("bad_guest_input")), "{body}");
+    let (status, body) =
+        post(&client, &jobs, &json!({"block_hash": "0x1234", "mode": "execute"})).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("bad_block_hash")), "{body}");
+    let (status, body) =
+        post(&client, &jobs, &json!({"block_number": 1, "mode": "execute", "priority": 5000}))
+            .await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("bad_priority")), "{body}");
+
+    let (status, body) = get(&client, &format!("{jobs}/0123")).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let (status, _) = post(&client, &format!("{jobs}/0123/cancel"), &json!({})).await;
+    assert_eq!(status, 404);
+    let (status, body) = get(&client, &format!("{jobs}?status=done")).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_status")));
+    let (status, body) = get(&client, &format!("{jobs}?limit=0")).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_limit")));
+    let (status, body) = get(&client, &format!("{jobs}?from=nonsense")).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_cursor")));
+
+    // Nothing was written by any of them.
+    let (_, list) = get(&client, &jobs).await;
+    assert_eq!(list["jobs"].as_array().unwrap().len(), 0);
+    let stored = std::fs::read_dir(&artifacts).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(stored, 0, "no artifact was stored");
+
+    // The OpenAPI document and the docs page.
+    let (status, doc) = get(&client, &format!("{api}/openapi.json")).await;
+    assert_eq!(status, 200);
+    for path in
+        ["/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/healthz", "/readyz", "/metrics"]
+    {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+    assert!(doc["components"]["schemas"].get("JobView").is_some());
+    let docs = client.get(format!("{api}/docs")).send().await.unwrap();
+    assert_eq!(docs.status().as_u16(), 200);
+    assert!(docs.text().await.unwrap().contains("openapi"));
+    let (status, _) = get(&client, &format!("{api}/healthz")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_node_gets_503_and_the_api_key_guards_mutations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    let artifacts = dir.path().join("artifacts").display().to_string();
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let service = Process::start(
+        "serve",
+        &[
+            "--database-url",
+            &db,
+            "--artifacts-dir",
+            &artifacts,
+            "--rpc-url",
+            &dead,
+            "--rpc-retries",
+            "1",
+            "--rpc-timeout-ms",
+            "500",
+            "--api-key",
+            "s3cret",
+            "--workers",
+            "0",
+        ],
+    );
+    let api = service.api();
+    let client = reqwest::Client::new();
+    let request = json!({"block_number": 5, "mode": "execute"});
+    let (status, body) = post(&client, &format!("{api}/v1/jobs"), &request).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")));
+    let response = client
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth("wrong")
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let response = client
+        .post(format!("{api}/v1/jobs"))
+        .bearer_auth("s3cret")
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "node_unavailable", "{body}");
+    let (status, ready) = get(&client, &format!("{api}/readyz")).await;
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["database"], "ok");
+    let (status, list) = get(&client, &format!("{api}/v1/jobs")).await;
+    assert_eq!((status, list["jobs"].as_array().unwrap().len()), (200, 0), "reads need no key");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_hundred_concurrent_submissions_of_fifty_blocks_make_fifty_jobs_that_survive_a_restart(
+) {
+    let anvil = Anvil::start().await;
+    anvil.mine(50).await;
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database_url(&backend, dir.path()).await;
+        let artifacts = dir.path().join("artifacts").display().to_string();
+        let args = [
+            "--database-url",
+            db.as_str(),
+            "--artifacts-dir",
+            &artifacts,
+            "--rpc-url",
+            &anvil.url,
+            "--workers",
+            "0",
+        ];
+        let mut service = Process::start("serve", &args);
+        let api = service.api().to_string();
+        let client = reqwest::Client::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..500u64 {
+            let client = client.clone();
+            let url = format!("{api}/v1/jobs");
+            tasks.spawn(async move {
+                let body = json!({"block_number": 2 + i % 50, "mode": "execute"});
+                post(&client, &url, &body).await
+            });
+        }
+        let mut ids = BTreeSet::new();
+        let mut created = 0;
+        while let Some(result) = tasks.join_next().await {
+            let (status, job) = result.unwrap();
+            assert!(status == 200 || status == 201, "{status}: {job}");
+            created += usize::from(status == 201);
+            ids.insert(job["id"].as_str().unwrap().to_string());
+        }
+        assert_eq!(ids.len(), 50, "one job per block");
+        assert_eq!(created, 50, "exactly 50 answers said created");
+
+        // Two pages of 30 and 20, then the restart keeps all 50.
+        let (_, first) = get(&client, &format!("{api}/v1/jobs?limit=30&status=queued")).await;
+        assert_eq!(first["jobs"].as_array().unwrap().len(), 30);
+        let next = first["next"].as_str().unwrap();
+        let (_, second) =
+            get(&client, &format!("{api}/v1/jobs?limit=30&status=queued&from={next}")).await;
+        assert_eq!(second["jobs"].as_array().unwrap().len(), 20);
+        assert!(second["next"].is_null());
+
+        service.terminate();
+        let service = Process::start("serve", &args);
+        let (_, list) = get(&client, &format!("{}/v1/jobs?limit=100", service.api())).await;
+        let after: BTreeSet<String> = list["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(after, ids, "every queued job is still there after the restart");
+        assert!(list["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "queued"));
+    }
+}

@@ -4,13 +4,21 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run test test-full bench bench-prover profile-guest conformance-vm lint fmt
+.PHONY: deps run run-guests bench-service test test-full bench bench-prover profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
 
-## Run the executor on the example guests.
+## Serve the job API on 127.0.0.1:8080 with one worker, on embedded SQLite (data/).
+## RPC_URL=http://... adds the L2 node (blocks by number or hash); FOLLOW=1 follows it.
+RPC_URL ?=
+FORK ?= prague
 run: deps
+	$(CARGO) build --release -p prover-service --locked
+	./target/release/prover-service serve --fork $(FORK) $(if $(RPC_URL),$(if $(FOLLOW),--follow,--rpc-url) $(RPC_URL))
+
+## Run the executor on the example guests.
+run-guests: deps
 	$(CARGO) build --release -p prover-service -p guests
 	./target/release/prover-service execute --elf $(GUEST_ELFS)/fibonacci.elf --frame-hex 5a
 	./target/release/prover-service execute --elf $(GUEST_ELFS)/keccak.elf --frame-hex 616263
@@ -48,6 +56,12 @@ bench: deps
 ## Segment proving: keygen, cycles/s, proof size, peak memory (SEGMENT_BENCH_K=17,18).
 bench-prover: deps
 	$(CARGO) bench -p circuits --bench segment_prover --locked
+
+## The API under load: submissions/s and status reads/s on SQLite and PostgreSQL.
+bench-service: deps
+	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
+	  $(CARGO) bench -p prover-service --bench api_load --locked; \
+	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 
 FIXTURES ?= ../shared/fixtures
 PROFILE_FIXTURE ?= $(FIXTURES)/blockchain_tests/static/state_tests/stTransactionTest/TransactionSendingToEmpty.json

@@ -1,0 +1,152 @@
+//! The job store's queue on both backends (SQLite, and PostgreSQL under `make test`):
+//! claims, leases, expiry, bounded retries with backoff, and concurrent claimers that
+//! never share a stage.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use alloy_primitives::B256;
+use prover_service::model::{Mode, StageKind, Status};
+use prover_service::store::{JobStore, NewJob, StageOutcome};
+use support::{backends, database_url};
+
+fn job(n: u8, max_attempts: i64) -> NewJob {
+    NewJob {
+        chain_id: 1,
+        block_number: u64::from(n),
+        block_hash: B256::repeat_byte(n),
+        program_id: "test-program".to_string(),
+        mode: Mode::Execute,
+        priority: 0,
+        input_artifact: None,
+        max_attempts,
+    }
+}
+
+fn finished() -> StageOutcome {
+    StageOutcome::Finished { result: "{}".to_string(), artifact: "00".repeat(32) }
+}
+
+async fn stores() -> Vec<(JobStore, tempfile::TempDir)> {
+    let mut stores = Vec::new();
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_url(&backend, dir.path()).await;
+        stores.push((JobStore::connect(&url, 16).await.unwrap(), dir));
+    }
+    stores
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stages_flow_and_submissions_are_idempotent() {
+    for (store, _dir) in stores().await {
+        let (first, created) = store.submit(&job(1, 3)).await.unwrap();
+        assert!(created);
+        let (again, created) = store.submit(&job(1, 3)).await.unwrap();
+        assert!(!created);
+        assert_eq!(first.id, again.id);
+
+        let witness = store.claim("a", 10_000).await.unwrap().unwrap();
+        assert_eq!((witness.kind, witness.attempt), (StageKind::Witness, 1));
+        assert!(store.claim("b", 10_000).await.unwrap().is_none(), "one stage, one claim");
+        assert!(store.heartbeat(&witness, "a", 10_000, 7).await.unwrap());
+        assert!(!store.heartbeat(&witness, "b", 10_000, 7).await.unwrap(), "not b's lease");
+        let next = StageOutcome::Next { kind: StageKind::Execute, artifact: "11".repeat(32) };
+        assert!(store.complete(&witness, "a", 7, &next).await.unwrap());
+        let execute = store.claim("b", 10_000).await.unwrap().unwrap();
+        assert_eq!(execute.kind, StageKind::Execute);
+        assert_eq!(execute.input_artifact.as_deref(), Some("11".repeat(32).as_str()));
+        assert!(store.complete(&execute, "b", 99, &finished()).await.unwrap());
+        let done = store.get(&first.id).await.unwrap().unwrap();
+        assert_eq!(done.status, Status::Succeeded);
+        assert_eq!(done.stages.len(), 2);
+        assert!(done.stages.iter().all(|s| s.status == Status::Succeeded && s.attempts == 1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
+    for (store, _dir) in stores().await {
+        let (record, _) = store.submit(&job(2, 2)).await.unwrap();
+        let lost = store.claim("dead", 300).await.unwrap().unwrap();
+        assert_eq!(store.requeue_expired().await.unwrap(), 0, "not expired yet");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(store.requeue_expired().await.unwrap(), 1);
+        assert_eq!(store.get(&record.id).await.unwrap().unwrap().status, Status::Queued);
+        let taken = store.claim("alive", 300).await.unwrap().unwrap();
+        assert_eq!(taken.attempt, 2);
+        assert!(!store.heartbeat(&lost, "dead", 300, 0).await.unwrap());
+        assert!(!store.complete(&lost, "dead", 0, &finished()).await.unwrap(), "exactly once");
+        assert!(!store.fail(&lost, "dead", "late", false, 0).await.unwrap());
+
+        // The second lease expires too, on the last attempt: the job fails.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(store.requeue_expired().await.unwrap(), 1);
+        let failed = store.get(&record.id).await.unwrap().unwrap();
+        assert_eq!(failed.status, Status::Failed);
+        assert!(failed.error.unwrap().contains("lease expired"));
+        assert!(store.claim("alive", 300).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_back_off_and_are_bounded() {
+    for (store, _dir) in stores().await {
+        let (record, _) = store.submit(&job(3, 3)).await.unwrap();
+        let first = store.claim("w", 10_000).await.unwrap().unwrap();
+        assert!(store.fail(&first, "w", "node down", true, 300).await.unwrap());
+        assert!(store.claim("w", 10_000).await.unwrap().is_none(), "backing off");
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let second = store.claim("w", 10_000).await.unwrap().unwrap();
+        assert_eq!(second.attempt, 2);
+        assert!(store.fail(&second, "w", "node down", true, 400).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        assert!(store.claim("w", 10_000).await.unwrap().is_none(), "the backoff doubled");
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let third = store.claim("w", 10_000).await.unwrap().unwrap();
+        assert_eq!(third.attempt, 3);
+        assert!(store.fail(&third, "w", "node down", true, 100).await.unwrap());
+        let failed = store.get(&record.id).await.unwrap().unwrap();
+        assert_eq!(failed.status, Status::Failed, "attempts exhausted");
+        assert_eq!(failed.stages[0].attempts, 3);
+
+        let (permanent, _) = store.submit(&job(4, 3)).await.unwrap();
+        let stage = store.claim("w", 10_000).await.unwrap().unwrap();
+        assert!(store.fail(&stage, "w", "invalid block", false, 100).await.unwrap());
+        let failed = store.get(&permanent.id).await.unwrap().unwrap();
+        assert_eq!((failed.status, failed.stages[0].attempts), (Status::Failed, 1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_claimers_never_share_a_stage() {
+    for (store, _dir) in stores().await {
+        for n in 0..40 {
+            store.submit(&job(10 + n, 3)).await.unwrap();
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for worker in 0..8 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                let owner = format!("w{worker}");
+                let mut claimed = Vec::new();
+                while let Some(stage) = store.claim(&owner, 10_000).await.unwrap() {
+                    claimed.push(stage.id.clone());
+                    assert!(store.complete(&stage, &owner, 0, &finished()).await.unwrap());
+                }
+                claimed
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(claimed) = tasks.join_next().await {
+            all.extend(claimed.unwrap());
+        }
+        let unique: BTreeSet<_> = all.iter().collect();
+        assert_eq!((all.len(), unique.len()), (40, 40), "each stage claimed exactly once");
+        let counts = store.count_by_status().await.unwrap();
+        assert!(counts.contains(&(Status::Succeeded, 40)), "{counts:?}");
+    }
+}

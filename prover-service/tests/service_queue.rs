@@ -89,6 +89,15 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
         assert_eq!(failed.status, Status::Failed);
         assert!(failed.error.unwrap().contains("lease expired"));
         assert!(store.claim("alive", 300).await.unwrap().is_none());
+
+        // A worker shutting down hands its stage back without using an attempt.
+        let (record, _) = store.submit(&job(5, 1)).await.unwrap();
+        let stage = store.claim("leaving", 10_000).await.unwrap().unwrap();
+        assert!(store.release(&stage, "leaving").await.unwrap());
+        let again = store.claim("next", 10_000).await.unwrap().unwrap();
+        assert_eq!((again.id.as_str(), again.attempt), (stage.id.as_str(), 1));
+        assert!(store.complete(&again, "next", 0, &finished()).await.unwrap());
+        assert_eq!(store.get(&record.id).await.unwrap().unwrap().status, Status::Succeeded);
     }
 }
 

@@ -67,6 +67,9 @@ impl JobStore {
             }
             _ => url.to_string(),
         };
+        if backend == Backend::Sqlite {
+            create_sqlite_directory(&url)?;
+        }
         let options = AnyConnectOptions::from_str(&url)?;
         let mut pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
@@ -106,6 +109,21 @@ impl JobStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// SQLite creates the database file but not its directory: create that.
+fn create_sqlite_directory(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(e.into()))?;
+        }
+    }
+    Ok(())
 }
 
 /// `value` as a database integer (the schema stores u64s as BIGINT).

@@ -276,6 +276,35 @@ impl JobStore {
         Ok(true)
     }
 
+    /// Hands `stage` back unfinished (its worker is shutting down): queued again at once,
+    /// and the attempt does not count. `false`: the lease was already gone.
+    pub async fn release(&self, stage: &ClaimedStage, owner: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE stages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, \
+             available_at = $3, attempts = attempts - 1 \
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(&stage.id)
+        .bind(owner)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            sqlx::query(
+                "UPDATE jobs SET status = 'queued', updated_at = $2 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(&stage.job_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(updated == 1)
+    }
+
     /// Takes back every stage whose lease has run out: queued again with attempts left,
     /// failed (with its job) without. Returns how many stages were taken back.
     pub async fn requeue_expired(&self) -> Result<u64, StoreError> {

@@ -57,7 +57,8 @@ impl WorkerContext {
     }
 }
 
-/// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back.
+/// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back
+/// without using up an attempt.
 pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: CancellationToken) {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_string());
     let mut set = tokio::task::JoinSet::new();
@@ -129,8 +130,7 @@ async fn run_stage(
     let recorded = match &result {
         Ok(outcome) => context.store.complete(&stage, owner, done, outcome).await,
         Err(StageError::Cancelled) if shutdown.is_cancelled() => {
-            let message = "interrupted by a worker shutdown";
-            context.store.fail(&stage, owner, message, true, 0).await
+            context.store.release(&stage, owner).await
         }
         Err(StageError::Cancelled) => Ok(false),
         Err(StageError::Retryable(message)) => {

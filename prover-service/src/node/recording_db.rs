@@ -29,6 +29,9 @@ pub(super) struct Touched {
     pub(super) codes: BTreeMap<B256, Bytes>,
     /// The lowest block number BLOCKHASH asked about.
     pub(super) oldest_block_hash: Option<u64>,
+    /// The account-trie proof nodes `basic` already fetched, by account: the witness
+    /// reuses them rather than asking the node again.
+    pub(super) account_proofs: BTreeMap<Address, Vec<Bytes>>,
 }
 
 /// The node's state at block `number`, read synchronously from a blocking thread.
@@ -69,6 +72,7 @@ impl Database for RecordingDb {
         self.touched.accounts.entry(address).or_default();
         let proof = self.runtime.block_on(self.node.proof(address, Vec::new(), self.number));
         let proof = self.keep(proof)?;
+        self.touched.account_proofs.insert(address, proof.account_proof.clone());
         let code_hash = if proof.code_hash == B256::ZERO { KECCAK_EMPTY } else { proof.code_hash };
         let empty = proof.nonce == 0
             && proof.balance.is_zero()

@@ -138,10 +138,11 @@ async fn proof_nodes(
     parent_number: u64,
 ) -> Result<Vec<Bytes>, NodeError> {
     let batch = node.options().proof_batch.max(1);
+    let mut nodes: BTreeSet<Bytes> = touched.account_proofs.values().flatten().cloned().collect();
     let mut requests = Vec::new();
     for (address, keys) in &touched.accounts {
         let keys: Vec<B256> = keys.iter().copied().collect();
-        if keys.is_empty() {
+        if keys.is_empty() && !touched.account_proofs.contains_key(address) {
             requests.push((*address, Vec::new()));
         }
         for chunk in keys.chunks(batch) {
@@ -153,7 +154,6 @@ async fn proof_nodes(
         .buffer_unordered(node.options().proof_concurrency.max(1))
         .try_collect()
         .await?;
-    let mut nodes = BTreeSet::new();
     for proof in proofs {
         nodes.extend(proof.account_proof);
         for slot in proof.storage_proof {

@@ -9,11 +9,12 @@ use alloy_consensus::Header;
 use alloy_primitives::{Bytes, B256};
 use alloy_provider::Provider as _;
 use alloy_rlp::Decodable as _;
-use futures::stream::{self, StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
 use stateless::{ChainConfig, GuestInput};
 use tokio::runtime::Handle;
 
+use super::orphans;
+use super::proofs::{fetch_proofs, proof_nodes, requests_for};
 use super::recording_db::{RecordingDb, Touched};
 use super::{NodeClient, NodeError};
 
@@ -53,7 +54,10 @@ pub async fn build_guest_input(
     }
 
     let touched = pre_execute(node, chain, block, parent.number).await?;
-    let state = proof_nodes(node, &touched, parent.number).await?;
+    let batch = node.options().proof_batch;
+    let proofs = fetch_proofs(node, &requests_for(&touched, batch, true), parent.number).await?;
+    let state: BTreeSet<Bytes> =
+        touched.account_proofs.values().flatten().chain(proof_nodes(&proofs)).cloned().collect();
     let ancestors = match touched.oldest_block_hash {
         Some(oldest) => ancestors(node, &parent, oldest).await?,
         None => Vec::new(),
@@ -62,11 +66,13 @@ pub async fn build_guest_input(
         chain,
         block: block_rlp,
         parent,
-        state,
-        codes: touched.codes.into_values().collect(),
+        state: state.into_iter().collect(),
+        codes: touched.codes.clone().into_values().collect(),
         ancestors,
     };
-    check(input).await
+    // Deletions may need nodes beside the touched paths; the post-state proofs ask for
+    // every touched account, known or not.
+    orphans::complete(node, input, &requests_for(&touched, batch, false)).await
 }
 
 /// The input from `debug_executionWitness`, when the node has it and it validates.
@@ -129,38 +135,6 @@ async fn pre_execute(
     }
     result.map_err(NodeError::Execution)?;
     Ok(db.into_touched())
-}
-
-/// Every trie node of the account and storage proofs of what was touched, at the parent.
-async fn proof_nodes(
-    node: &NodeClient,
-    touched: &Touched,
-    parent_number: u64,
-) -> Result<Vec<Bytes>, NodeError> {
-    let batch = node.options().proof_batch.max(1);
-    let mut nodes: BTreeSet<Bytes> = touched.account_proofs.values().flatten().cloned().collect();
-    let mut requests = Vec::new();
-    for (address, keys) in &touched.accounts {
-        let keys: Vec<B256> = keys.iter().copied().collect();
-        if keys.is_empty() && !touched.account_proofs.contains_key(address) {
-            requests.push((*address, Vec::new()));
-        }
-        for chunk in keys.chunks(batch) {
-            requests.push((*address, chunk.to_vec()));
-        }
-    }
-    let proofs: Vec<_> = stream::iter(requests)
-        .map(|(address, keys)| node.proof(address, keys, parent_number))
-        .buffer_unordered(node.options().proof_concurrency.max(1))
-        .try_collect()
-        .await?;
-    for proof in proofs {
-        nodes.extend(proof.account_proof);
-        for slot in proof.storage_proof {
-            nodes.extend(slot.proof);
-        }
-    }
-    Ok(nodes.into_iter().collect())
 }
 
 /// Headers from the parent's parent down to block `oldest`, newest first.

@@ -2,6 +2,7 @@
 //! retries, and failures are typed so that a caller can tell a node that is down
 //! (retry later) from an answer that will not change (a missing block).
 
+mod execution_witness;
 mod orphans;
 mod proofs;
 mod recording_db;

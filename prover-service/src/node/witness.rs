@@ -7,25 +7,14 @@ use std::collections::BTreeSet;
 
 use alloy_consensus::Header;
 use alloy_primitives::{Bytes, B256};
-use alloy_provider::Provider as _;
-use alloy_rlp::Decodable as _;
-use serde::Deserialize;
 use stateless::{ChainConfig, GuestInput};
 use tokio::runtime::Handle;
 
+use super::execution_witness::execution_witness;
 use super::orphans;
 use super::proofs::{fetch_proofs, proof_nodes, requests_for};
 use super::recording_db::{RecordingDb, Touched};
 use super::{NodeClient, NodeError};
-
-/// `debug_executionWitness`'s answer (geth, reth).
-#[derive(Debug, Deserialize)]
-struct ExecutionWitness {
-    state: Vec<Bytes>,
-    codes: Vec<Bytes>,
-    #[serde(default)]
-    headers: Vec<Bytes>,
-}
 
 /// The guest input of block `block_hash` under `chain`, checked natively.
 pub async fn build_guest_input(
@@ -49,8 +38,15 @@ pub async fn build_guest_input(
     })?;
     let block_rlp = Bytes::from(alloy_rlp::encode(&block));
 
-    if let Some(input) = from_execution_witness(node, chain, &block_rlp, &parent).await? {
-        return Ok(input);
+    if let Some(witness) = execution_witness(node, parent.number + 1).await? {
+        match check(witness.into_input(chain, &block_rlp, &parent)).await {
+            Ok(input) => return Ok(input),
+            Err(e) => tracing::warn!(
+                block = %block_hash,
+                error = %e,
+                "the node's debug_executionWitness does not validate the block; using eth_getProof"
+            ),
+        }
     }
 
     let touched = pre_execute(node, chain, block, parent.number).await?;
@@ -73,45 +69,6 @@ pub async fn build_guest_input(
     // Deletions may need nodes beside the touched paths; the post-state proofs ask for
     // every touched account, known or not.
     orphans::complete(node, input, &requests_for(&touched, batch, false)).await
-}
-
-/// The input from `debug_executionWitness`, when the node has it and it validates.
-async fn from_execution_witness(
-    node: &NodeClient,
-    chain: ChainConfig,
-    block_rlp: &Bytes,
-    parent: &Header,
-) -> Result<Option<GuestInput>, NodeError> {
-    let number = alloy_eips::BlockNumberOrTag::Number(parent.number + 1);
-    let witness: ExecutionWitness = match node
-        .call("debug_executionWitness", || {
-            node.provider.raw_request("debug_executionWitness".into(), (number,))
-        })
-        .await
-    {
-        Ok(witness) => witness,
-        // Not served (anvil, Hardhat): fall back to eth_getProof.
-        Err(NodeError::Refused { .. }) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mut ancestors = Vec::new();
-    for encoded in &witness.headers {
-        let header = Header::decode(&mut encoded.as_ref())
-            .map_err(|e| NodeError::Inconsistent(format!("a witness header: {e}")))?;
-        if header.number < parent.number {
-            ancestors.push(header);
-        }
-    }
-    ancestors.sort_by_key(|h| std::cmp::Reverse(h.number));
-    let input = GuestInput {
-        chain,
-        block: block_rlp.clone(),
-        parent: parent.clone(),
-        state: witness.state,
-        codes: witness.codes,
-        ancestors,
-    };
-    Ok(Some(check(input).await?))
 }
 
 /// Executes the block natively over the node's parent state, recording what it reads.

@@ -223,8 +223,17 @@ async fn five_hundred_concurrent_submissions_of_fifty_blocks_make_fifty_jobs_tha
         assert_eq!(second["jobs"].as_array().unwrap().len(), 20);
         assert!(second["next"].is_null());
 
+        // Restarted with room for 50 queued stages: the queue is full.
         service.terminate();
-        let service = Process::start("serve", &args);
+        let full: Vec<&str> = args.iter().copied().chain(["--max-queued", "50"]).collect();
+        let service = Process::start("serve", &full);
+        let url = format!("{}/v1/jobs", service.api());
+        let (status, again) =
+            post(&client, &url, &json!({"block_number": 2, "mode": "execute"})).await;
+        assert_eq!(status, 200, "an existing job is answered even with a full queue: {again}");
+        let (status, refused) =
+            post(&client, &url, &json!({"block_number": 1, "mode": "execute"})).await;
+        assert_eq!((status, refused["error"].as_str()), (429, Some("queue_full")), "{refused}");
         let (_, list) = get(&client, &format!("{}/v1/jobs?limit=100", service.api())).await;
         let after: BTreeSet<String> = list["jobs"]
             .as_array()
@@ -232,7 +241,7 @@ async fn five_hundred_concurrent_submissions_of_fifty_blocks_make_fifty_jobs_tha
             .iter()
             .map(|j| j["id"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(after, ids, "every queued job is still there after the restart");
+        assert_eq!(after, ids, "every queued job is still there after the restart, and no more");
         assert!(list["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "queued"));
     }
 }

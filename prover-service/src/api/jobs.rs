@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
-use crate::model::{Mode, StageKind, Status};
+use crate::model::{job_id, Mode, StageKind, Status};
 use crate::store::{CancelOutcome, JobRecord, NewJob, StageRecord};
 use crate::worker::ExecuteResult;
 
@@ -179,13 +179,6 @@ pub(super) async fn submit_job(
             "give exactly one of block_number, block_hash and guest_input",
         ));
     }
-    if state.store.queue_depth().await? >= state.config.max_queued {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "queue_full",
-            format!("{} stages are queued; retry later", state.config.max_queued),
-        ));
-    }
     let mut job = NewJob {
         chain_id: 0,
         block_number: 0,
@@ -204,6 +197,9 @@ pub(super) async fn submit_job(
         job.chain_id = input.chain.chain_id;
         job.block_number = block.header.number;
         job.block_hash = block.header.hash_slow();
+        if let Some(existing) = existing_or_full(&state, &job).await? {
+            return Ok((StatusCode::OK, Json(view(existing))));
+        }
         let artifacts = state.artifacts.clone();
         let bytes = input.to_bytes();
         let id = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
@@ -252,10 +248,30 @@ pub(super) async fn submit_job(
         job.chain_id = state.chain_id(node).await?;
         job.block_number = number;
         job.block_hash = hash;
+        if let Some(existing) = existing_or_full(&state, &job).await? {
+            return Ok((StatusCode::OK, Json(view(existing))));
+        }
     }
     let (record, created) = state.store.submit(&job).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(view(record))))
+}
+
+/// The job `job` names when it already exists (asking again is idempotent, even with a
+/// full queue); otherwise 429 when the queue is full.
+async fn existing_or_full(state: &AppState, job: &NewJob) -> Result<Option<JobRecord>, ApiError> {
+    let id = job_id(job.chain_id, job.block_hash, &job.program_id, job.mode);
+    if let Some(existing) = state.store.get(&id).await? {
+        return Ok(Some(existing));
+    }
+    if state.store.queue_depth().await? >= state.config.max_queued {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "queue_full",
+            format!("{} stages are queued; retry later", state.config.max_queued),
+        ));
+    }
+    Ok(None)
 }
 
 fn decode_guest_input(text: &str) -> Result<GuestInput, ApiError> {

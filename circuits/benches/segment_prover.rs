@@ -6,15 +6,20 @@
 //! After the first proof it also reports the cells an `AggregationCircuit` needs to verify
 //! one segment proof (its witness is generated, not proved).
 //!
-//! `SEGMENT_BENCH_K` lists the sizes (default `17`); each size proves two segments, so
-//! allow minutes per size. Development KZG parameters are generated once and cached.
+//! `SEGMENT_BENCH_K` lists the sizes, comma-separated and ascending (default `17,18`:
+//! 2^17 is the smallest circuit, its byte tables fill 2^16 rows; 2^19 needs more than
+//! this 24 GiB machine). Each size proves two segments, so allow minutes per size.
+//! Peak RSS is the process's high-water mark, so with ascending sizes each line gives the
+//! peak of its own size. Development KZG parameters are generated once and cached.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
 
 use abi::io::InputBuilder;
 use circuits::params::dev_params;
-use circuits::segment::{keygen, prove_segment, verify_segment, SegmentCircuit, SegmentStart};
+use circuits::segment::{
+    keygen, prove_segment, verify_segment, SegmentCircuit, SegmentStart, MIN_SEGMENT_K,
+};
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
@@ -94,10 +99,14 @@ fn main() {
     let sizes: Vec<u32> = std::env::var("SEGMENT_BENCH_K")
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![17]);
+        .unwrap_or_else(|| vec![17, 18]);
     shape();
     let mut aggregated = false;
     for k in sizes {
+        if k < MIN_SEGMENT_K {
+            println!("k={k}: no circuit (its lookup tables need 2^{MIN_SEGMENT_K} rows)");
+            continue;
+        }
         let config = ExecutorConfig { segment_po2: k, ..ExecutorConfig::default() };
         let mut fib = InputBuilder::new();
         fib.write(&1_000_000u32).unwrap();

@@ -108,8 +108,54 @@ fn chain_row_and_step_tampers_are_each_rejected_at_their_row() {
     let step_changes: Vec<(usize, &str, Fr)> = steps.iter().map(|(_, c)| *c).collect();
     let bad = bad.with_paging_cells(&step_changes).unwrap();
 
+    // Tampers aimed at one named constraint each, which must be among the row's failures.
+    let last_row = rows_with(&circuit, &[]).len() - 1;
+    let p0_rows: Vec<usize> =
+        keccak.iter().copied().filter(|&r| circuit.cell(r, "ch_p0") == Some(1)).collect();
+    let named_rows: Vec<(&str, usize, Changes)> = vec![
+        ("chain position 0 boolean", p0_rows[p0_rows.len() - 2], {
+            let row = p0_rows[p0_rows.len() - 2];
+            vec![(row, "ch_p0", 2)]
+        }),
+        ("chain countdown ends", last_row, vec![plus(last_row, "ch_left_output")]),
+    ];
+    let named_changes: Changes =
+        named_rows.iter().flat_map(|(_, _, changes)| changes.clone()).collect();
+    let bad = bad.with_cells(&named_changes).unwrap();
+    let mut paired: Vec<usize> = [Chain::Output, Chain::Keccak, Chain::Secp]
+        .into_iter()
+        .flat_map(|chain| chain_steps(&circuit, chain, true))
+        .filter(|&row| steps.iter().all(|(_, (r, _, _))| r.abs_diff(row) > 4 * HASH_SLOT_ROWS))
+        .collect();
+    paired.sort_unstable();
+    assert!(paired.len() >= 5, "enough paired chain steps away from the other tampers");
+    let leaf_step = (0..)
+        .map(|slot| slot * HASH_SLOT_ROWS)
+        .find(|&row| circuit.paging_cell(row, "leaf") == Some(Fr::one()))
+        .unwrap();
+    let named_steps: Vec<(&str, (usize, &str, Fr))> = vec![
+        ("paired step domain", bump(paired[0], "new.s0")),
+        ("paired step takes an element", bump(paired[1], "new.vb")),
+        ("chain step is not a leaf", (paired[2], "leaf", Fr::one())),
+        ("chain step is not a node", (paired[3], "node", Fr::one())),
+        ("pair is a chain step", (leaf_step, "pair", Fr::one())),
+        ("chain flag off slot", (paired[4] + 5, "chain", Fr::one())),
+    ];
+    let named_step_changes: Vec<(usize, &str, Fr)> = named_steps.iter().map(|(_, c)| *c).collect();
+    let bad = bad.with_paging_cells(&named_step_changes).unwrap();
+
     let found = failures(&bad);
+    let named = named_rows
+        .iter()
+        .map(|(name, row, _)| (*name, *row))
+        .chain(named_steps.iter().map(|(name, (row, _, _))| (*name, *row)));
     let mut report = Vec::new();
+    for (name, row) in named {
+        let at_row: Vec<&String> =
+            found.iter().filter(|(r, _)| *r == row).map(|(_, s)| s).collect();
+        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
+        report.push(format!("{name}: rejected by it at row {row}"));
+    }
     let expected = rows
         .iter()
         .map(|(family, row, _)| (*family, *row))

@@ -6,7 +6,8 @@ use abi::io::InputBuilder;
 use circuits::chains::{Chain, Chains};
 use circuits::params::dev_params;
 use circuits::segment::{
-    keygen, prove_segment, verify_segment, SegmentPublicInputs, SegmentStart, MIN_SEGMENT_K,
+    keygen, prove_segment, verify_segment, ProveError, SegmentError, SegmentPublicInputs,
+    SegmentStart, MIN_SEGMENT_K,
 };
 use vm::ExecutorConfig;
 
@@ -19,6 +20,11 @@ fn a_fibonacci_segment_is_proved_and_verified() {
     let (_, records) = vm::trace(guests::FIBONACCI_ELF, &input.into_bytes(), &config).unwrap();
     let params = dev_params(k).unwrap();
     let pk = keygen(&params, k).unwrap();
+    // Below the tables' size there is no circuit: a typed error, not a panic.
+    assert!(matches!(
+        keygen(&params, k - 1),
+        Err(ProveError::Witness(SegmentError::CircuitTooSmall(small))) if small == k - 1
+    ));
     let program = vm::Program::from_elf(guests::FIBONACCI_ELF).unwrap();
     let start = SegmentStart::initial(&program);
     let proof = prove_segment(&params, &pk, &records[0], &start).unwrap();

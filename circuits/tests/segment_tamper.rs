@@ -290,9 +290,36 @@ fn paging_tampers_are_each_rejected_at_their_row() {
         ("last step pads with zero", bump(leaf_steps[18], "new.vb")),
         ("continuing step index", bump(continuing[11], "recv_index")),
     ];
-    let changes: Vec<(usize, &str, Fr)> = tampers.iter().map(|(_, c)| *c).collect();
+    // Tampers aimed at one named constraint each, which must be among the row's failures.
+    let used: Vec<usize> = tampers.iter().map(|(_, (row, _, _))| *row).collect();
+    let free = |rows: &[usize]| -> Vec<usize> {
+        rows.iter()
+            .copied()
+            .filter(|r| used.iter().all(|u| u.abs_diff(*r) > HASH_SLOT_ROWS))
+            .collect()
+    };
+    let (nodes, continuing) = (free(&nodes), free(&continuing));
+    let firsts = free(&slots_where(&circuit, "first", 1));
+    let lasts = free(&slots_where(&circuit, "last", 1));
+    let named: Vec<(&str, (usize, &str, Fr))> = vec![
+        ("leaf or node", (nodes[2], "leaf", Fr::one())),
+        ("first step is a leaf step", (nodes[4], "first", Fr::one())),
+        ("last step is a leaf step", (nodes[6], "last", Fr::one())),
+        ("touched left child of a node", (continuing[4], "touched_left", Fr::one())),
+        ("leaf at level 0", (continuing[6], "level", Fr::one())),
+        ("node children indices", bump(nodes[8], "recv_index")),
+        ("first step takes elements 0, 1", bump(firsts[1], "recv_index")),
+        ("last step takes element 36", bump(lasts[1], "recv_index")),
+        ("leaf flag", (continuing[8], "leaf", Fr::from(2))),
+    ];
+    let changes: Vec<(usize, &str, Fr)> = tampers.iter().chain(&named).map(|(_, c)| *c).collect();
     let found = failures(&circuit.with_paging_cells(&changes).unwrap());
     let mut report = Vec::new();
+    for (name, (row, _, _)) in &named {
+        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
+        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
+        report.push(format!("{name}: rejected by it at row {row}"));
+    }
     for (family, (row, _, _)) in &tampers {
         let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
         assert!(!at_row.is_empty(), "{family} (row {row}) was not rejected");

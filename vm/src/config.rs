@@ -22,13 +22,22 @@ pub struct ExecutorConfig {
     /// (counted in whole pages, program image included).
     pub memory_limit_bytes: u64,
     /// Segments hold `2^segment_po2 - SEGMENT_RESERVED_ROWS` rows and are proved by a
-    /// circuit of `2^segment_po2` rows.
+    /// circuit of `2^segment_po2` rows. The default, [`DEFAULT_SEGMENT_PO2`], is the
+    /// largest segment whose proof fits a 24 GiB, 2-core prover.
     pub segment_po2: u32,
 }
 
+/// The default segment size: a 2^18-row segment proves in 12.8 GiB at about 1,185
+/// cycles/s on 2 cores; 2^19 would need about 25 GiB (`make bench-prover`).
+pub const DEFAULT_SEGMENT_PO2: u32 = 18;
+
 impl Default for ExecutorConfig {
     fn default() -> Self {
-        Self { cycle_limit: 1 << 32, memory_limit_bytes: 256 << 20, segment_po2: 20 }
+        Self {
+            cycle_limit: 1 << 32,
+            memory_limit_bytes: 256 << 20,
+            segment_po2: DEFAULT_SEGMENT_PO2,
+        }
     }
 }
 

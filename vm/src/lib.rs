@@ -35,7 +35,9 @@ mod syscall;
 pub mod trace;
 mod tracer;
 
-pub use config::{ExecutorConfig, MAX_SEGMENT_PO2, MIN_SEGMENT_PO2, SEGMENT_RESERVED_ROWS};
+pub use config::{
+    ExecutorConfig, DEFAULT_SEGMENT_PO2, MAX_SEGMENT_PO2, MIN_SEGMENT_PO2, SEGMENT_RESERVED_ROWS,
+};
 pub use elf::{ElfError, Program};
 pub use error::{ErrorKind, ExecutionError, VmError};
 pub use executor::{alu, branch_taken, Executor};

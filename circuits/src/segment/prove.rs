@@ -25,7 +25,7 @@ use snark_verifier_sdk::{
 };
 use vm::trace::SegmentRecord;
 
-use super::{SegmentCircuit, SegmentError, SegmentPublicInputs, SegmentStart};
+use super::{SegmentCircuit, SegmentError, SegmentPublicInputs, SegmentStart, MIN_SEGMENT_K};
 use crate::Fr;
 
 /// Number of public inputs of a segment proof.
@@ -74,6 +74,9 @@ impl CircuitExt<Fr> for SegmentCircuit {
 
 /// Generates the proving key of the size-`k` segment circuit (`params` must be size `k`).
 pub fn keygen(params: &ParamsKZG<Bn256>, k: u32) -> Result<ProvingKey<G1Affine>, ProveError> {
+    if k < MIN_SEGMENT_K {
+        return Err(SegmentError::CircuitTooSmall(k).into());
+    }
     if params.k() != k {
         return Err(ProveError::ParamsSize { params: params.k(), key: k });
     }

@@ -112,11 +112,9 @@ fn chain_row_and_step_tampers_are_each_rejected_at_their_row() {
     let last_row = rows_with(&circuit, &[]).len() - 1;
     let p0_rows: Vec<usize> =
         keccak.iter().copied().filter(|&r| circuit.cell(r, "ch_p0") == Some(1)).collect();
+    let p0_row = p0_rows[p0_rows.len() - 2];
     let named_rows: Vec<(&str, usize, Changes)> = vec![
-        ("chain position 0 boolean", p0_rows[p0_rows.len() - 2], {
-            let row = p0_rows[p0_rows.len() - 2];
-            vec![(row, "ch_p0", 2)]
-        }),
+        ("chain position 0 boolean", p0_row, vec![(p0_row, "ch_p0", 2)]),
         ("chain countdown ends", last_row, vec![plus(last_row, "ch_left_output")]),
     ];
     let named_changes: Changes =

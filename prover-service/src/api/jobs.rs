@@ -189,6 +189,8 @@ pub(super) async fn submit_job(
         input_artifact: None,
         max_attempts: i64::from(state.config.max_attempts),
     };
+    // A guest input's encoding, stored only once the job is known to be new.
+    let mut new_input = None;
     if let Some(hex_input) = &request.guest_input {
         let input = decode_guest_input(hex_input)?;
         let block = Block::<TxEnvelope>::decode(&mut input.block.as_ref()).map_err(|e| {
@@ -197,20 +199,7 @@ pub(super) async fn submit_job(
         job.chain_id = input.chain.chain_id;
         job.block_number = block.header.number;
         job.block_hash = block.header.hash_slow();
-        if let Some(existing) = existing_or_full(&state, &job).await? {
-            return Ok((StatusCode::OK, Json(view(existing))));
-        }
-        let artifacts = state.artifacts.clone();
-        let bytes = input.to_bytes();
-        let id = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
-            .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
-            .map_err(|e| {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
-            })?;
-        job.input_artifact = Some(id);
+        new_input = Some(input.to_bytes());
     } else {
         let node = state.node.as_ref().ok_or_else(|| {
             ApiError::unprocessable(
@@ -248,9 +237,22 @@ pub(super) async fn submit_job(
         job.chain_id = state.chain_id(node).await?;
         job.block_number = number;
         job.block_hash = hash;
-        if let Some(existing) = existing_or_full(&state, &job).await? {
-            return Ok((StatusCode::OK, Json(view(existing))));
-        }
+    }
+    // An existing job is answered before the queue is checked or the input stored.
+    if let Some(existing) = existing_or_full(&state, &job).await? {
+        return Ok((StatusCode::OK, Json(view(existing))));
+    }
+    if let Some(bytes) = new_input {
+        let artifacts = state.artifacts.clone();
+        let id = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?
+            .map_err(|e| {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
+            })?;
+        job.input_artifact = Some(id);
     }
     let (record, created) = state.store.submit(&job).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

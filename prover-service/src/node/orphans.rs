@@ -62,8 +62,8 @@ pub(super) async fn complete(
     )))
 }
 
-/// Validates natively on a blocking thread; hands the input back.
-async fn validate(
+/// Validates natively on a blocking thread; hands the input back with the outcome.
+pub(super) async fn validate(
     input: GuestInput,
 ) -> Result<(GuestInput, Result<(), ValidationError>), NodeError> {
     tokio::task::spawn_blocking(move || {

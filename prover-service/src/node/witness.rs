@@ -114,10 +114,6 @@ async fn ancestors(
 
 /// Validates `input` natively; the witness must be complete and the block valid.
 async fn check(input: GuestInput) -> Result<GuestInput, NodeError> {
-    tokio::task::spawn_blocking(move || match stateless::validate_block(&input) {
-        Ok(_) => Ok(input),
-        Err(e) => Err(NodeError::Witness(e)),
-    })
-    .await
-    .map_err(|e| NodeError::Inconsistent(format!("native validation panicked: {e}")))?
+    let (input, result) = orphans::validate(input).await?;
+    result.map(|()| input).map_err(NodeError::Witness)
 }

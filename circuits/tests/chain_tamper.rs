@@ -185,3 +185,53 @@ fn chain_tampers_only_the_bus_sees_are_rejected() {
         assert!(!failures(&bad).is_empty(), "{chain:?} chain (end: {at_end}) passed");
     }
 }
+
+/// The first data row of the call whose `ecall` row is `ecall`, and the call's data rows.
+fn data_rows(circuit: &SegmentCircuit, ecall: usize) -> Vec<usize> {
+    (ecall + 1..).take_while(|&r| circuit.cell(r, "f_data") == Some(1)).collect()
+}
+
+#[test]
+fn syscall_bookkeeping_tampers_each_hit_their_constraint() {
+    let circuit = syscall_segment();
+    let ecalls = |kind: &str| rows_with(&circuit, &["f_ecall", kind]);
+    let (read, commit) = (data_rows(&circuit, ecalls("s_read")[0]), ecalls("s_commit"));
+    let commit_data = data_rows(&circuit, commit[0]);
+    let keccak_call = ecalls("s_keccak")[0];
+    let keccak = data_rows(&circuit, keccak_call);
+    let secp = ecalls("s_secp");
+    let (secp_a, secp_b) = (data_rows(&circuit, secp[0]), data_rows(&circuit, secp[1]));
+    let first_output = secp_a.iter().copied().find(|&r| circuit.cell(r, "secp_out") == Some(1));
+    let first_output = first_output.unwrap();
+    let plus = |row: usize, column: &'static str, by: u64| {
+        (row, column, circuit.cell(row, column).unwrap() + by)
+    };
+    let set = |row: usize, column: &'static str, value: u64| (row, column, value);
+    let tampers: Vec<(&str, usize, Changes)> = vec![
+        ("a1 address", commit[0], vec![plus(commit[0], "maddr", 4)]),
+        ("data address advances", commit_data[1], vec![plus(commit_data[2], "maddr", 4)]),
+        ("data rows keep pc", read[3], vec![plus(read[3], "pc", 4)]),
+        ("keccak row count", keccak_call, vec![plus(keccak[0], "data_left", 1)]),
+        ("data countdown", keccak[20], vec![plus(keccak[20], "data_left", 1)]),
+        ("secp phase only in secp", keccak[30], vec![set(keccak[30], "secp_out", 1)]),
+        ("syscall kind carried", keccak[40], vec![set(keccak[40], "s_keccak", 0)]),
+        ("secp output pointer", secp[0], vec![plus(secp_a[0], "out_ptr", 4)]),
+        ("secp phase switches to output", first_output, vec![set(first_output, "secp_out", 0)]),
+        ("secp phase starts clear", secp[1], vec![set(secp[1], "secp_out", 1)]),
+        ("output pointer carried", secp_b[5], vec![plus(secp_b[5], "out_ptr", 4)]),
+        (
+            "secp ends in output phase",
+            secp_b[secp_b.len() - 1],
+            vec![set(secp_b[secp_b.len() - 1], "secp_out", 0)],
+        ),
+    ];
+    let changes: Changes = tampers.iter().flat_map(|(_, _, changes)| changes.clone()).collect();
+    let found = failures(&circuit.with_cells(&changes).unwrap());
+    let mut report = Vec::new();
+    for (name, row, _) in &tampers {
+        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
+        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
+        report.push(format!("{name}: rejected by it at row {row}"));
+    }
+    println!("{}", report.join("\n"));
+}

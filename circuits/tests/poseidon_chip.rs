@@ -1,9 +1,13 @@
 //! The Poseidon custom gate: MockProver accepts permutations computed natively and
-//! rejects each kind of tampered cell; the gate stays at degree 4; a real SHPLONK proof
-//! of it verifies.
+//! rejects each kind of tampered cell (full-round and partial-row states, S-box squares,
+//! partial-round S-box outputs); the gate stays at degree 4; a real SHPLONK proof of it
+//! verifies.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use circuits::poseidon::chip::{PermutationTrace, PoseidonConfig, ROUNDS, ROWS_PER_PERMUTATION};
+use circuits::poseidon::chip::{
+    first_round_of_row, is_full_row, PermutationTrace, PoseidonConfig, PARTIAL_ROUNDS_PER_ROW,
+    ROUND_ROWS, ROWS_PER_PERMUTATION,
+};
 use circuits::poseidon::{permute, PoseidonConstants, WIDTH};
 use circuits::Fr;
 use halo2_base::halo2_proofs::{
@@ -104,9 +108,10 @@ fn rejects(tamper: impl FnOnce(&mut PermutationTrace)) {
     assert!(!verify(&tampered, public), "tampered witness accepted");
 }
 
+/// A full round row, a partial row (rounds 31, 32, 33) and the last round row.
 const FIRST_FULL: usize = 1;
-const PARTIAL: usize = 30;
-const LAST_FULL: usize = ROUNDS - 1;
+const PARTIAL: usize = 13;
+const LAST_FULL: usize = ROUND_ROWS - 1;
 
 #[test]
 fn tampered_full_round_state_is_rejected() {
@@ -115,57 +120,71 @@ fn tampered_full_round_state_is_rejected() {
 }
 
 #[test]
-fn tampered_partial_round_state_is_rejected() {
+fn tampered_partial_row_state_is_rejected() {
     rejects(|t| t.states[PARTIAL][0] += Fr::one());
     rejects(|t| t.states[PARTIAL][2] += Fr::one());
 }
 
 #[test]
-fn tampered_sbox_squares_are_rejected() {
-    rejects(|t| t.squares[FIRST_FULL][2] += Fr::one());
-    rejects(|t| t.squares[PARTIAL][0] += Fr::one());
+fn tampered_sbox_squares_and_outputs_are_rejected() {
+    rejects(|t| t.aux[FIRST_FULL][2] += Fr::one());
+    rejects(|t| t.aux[PARTIAL][0] += Fr::one());
+    rejects(|t| t.aux[PARTIAL][PARTIAL_ROUNDS_PER_ROW + 1] += Fr::one());
 }
 
 #[test]
 fn tampered_output_is_rejected() {
-    rejects(|t| t.states[ROUNDS][1] += Fr::one());
+    rejects(|t| t.states[ROUND_ROWS][1] += Fr::one());
 }
 
-/// Replaces the state after round `r` with `state` and recomputes every later round
+/// Replaces the state after round row `r` with `state` and recomputes every later row
 /// honestly, as a cheating prover who wants a consistent-looking trace would.
 fn continue_from(mut t: PermutationTrace, r: usize, state: [Fr; WIDTH]) -> PermutationTrace {
-    let rest = PermutationTrace::from_round(r + 1, state);
+    let rest = PermutationTrace::from_row(r + 1, state);
     t.states.truncate(r + 1);
     t.states.extend(rest.states);
-    t.squares.truncate(r + 1);
-    t.squares.extend(rest.squares);
+    t.aux.truncate(r + 1);
+    t.aux.extend(rest.aux);
     t
 }
 
-/// Round `r` of `trace` computed with `fake` as the square of word `i`'s S-box input,
-/// and the rest recomputed from there. Only the square constraint can catch this.
-fn with_fake_square(trace: &PermutationTrace, r: usize, i: usize, fake: Fr) -> PermutationTrace {
+/// `M · y`.
+fn mix(y: [Fr; WIDTH]) -> [Fr; WIDTH] {
+    let mds = PoseidonConstants::get().mds;
+    [0, 1, 2].map(|i| (0..WIDTH).map(|j| mds[i][j] * y[j]).sum())
+}
+
+/// Round row `r` of `trace` computed with `fake` in auxiliary cell `cell` (a square, or on
+/// a partial row an S-box output), every other cell of the row following from it, and the
+/// rest of the trace recomputed from there. Only the constraint that defines that one cell
+/// can catch this.
+fn with_fake_aux(trace: &PermutationTrace, r: usize, cell: usize, fake: Fr) -> PermutationTrace {
     let constants = PoseidonConstants::get();
-    let mut t = trace.clone();
-    t.squares[r][i] = fake;
-    let full = PoseidonConstants::is_full_round(r);
-    let y: Vec<Fr> = (0..WIDTH)
-        .map(|j| {
-            let x = t.states[r][j] + constants.round_constants[r][j];
-            if full || j == 0 {
-                t.squares[r][j] * t.squares[r][j] * x
-            } else {
-                x
+    let first = first_round_of_row(r);
+    let mut aux = trace.aux[r];
+    aux[cell] = fake;
+    let mut state = trace.states[r];
+    if is_full_row(r) {
+        let c = constants.round_constants[first];
+        state = mix([0, 1, 2].map(|j| {
+            let x = state[j] + c[j];
+            aux[j] * aux[j] * x
+        }));
+    } else {
+        for j in 0..PARTIAL_ROUNDS_PER_ROW {
+            let c = constants.round_constants[first + j];
+            let x = [0, 1, 2].map(|i| state[i] + c[i]);
+            if cell != j {
+                aux[j] = x[0] * x[0];
             }
-        })
-        .collect();
-    let mut state = [Fr::zero(); WIDTH];
-    for (k, word) in state.iter_mut().enumerate() {
-        *word = (0..WIDTH).map(|j| constants.mds[k][j] * y[j]).sum();
+            if cell != PARTIAL_ROUNDS_PER_ROW + j {
+                aux[PARTIAL_ROUNDS_PER_ROW + j] = aux[j] * aux[j] * x[0];
+            }
+            state = mix([aux[PARTIAL_ROUNDS_PER_ROW + j], x[1], x[2]]);
+        }
     }
-    let squares = t.squares[r];
-    let mut t = continue_from(t, r, state);
-    t.squares[r] = squares;
+    let mut t = continue_from(trace.clone(), r, state);
+    t.aux[r] = aux;
     t
 }
 
@@ -175,11 +194,19 @@ fn rejects_with_matching_public_inputs(tampered: &PermutationsCircuit) {
 }
 
 #[test]
-fn a_fake_square_is_rejected_even_with_a_consistent_rest_of_the_trace() {
+fn a_fake_square_or_sbox_output_is_rejected_even_with_a_consistent_rest_of_the_trace() {
     let honest = PermutationsCircuit::random(1, 11);
-    for (r, i) in [(FIRST_FULL, 1), (PARTIAL, 0), (LAST_FULL, 2)] {
-        let fake = honest.traces[0].squares[r][i] + Fr::from(3u64);
-        let tampered = with_fake_square(&honest.traces[0], r, i, fake);
+    let p = PARTIAL_ROUNDS_PER_ROW;
+    for (r, cell) in [
+        (FIRST_FULL, 1),
+        (PARTIAL, 0),
+        (PARTIAL, 2),
+        (PARTIAL, p),
+        (PARTIAL, p + 2),
+        (LAST_FULL, 2),
+    ] {
+        let fake = honest.traces[0].aux[r][cell] + Fr::from(3u64);
+        let tampered = with_fake_aux(&honest.traces[0], r, cell, fake);
         assert_ne!(tampered.output(), honest.traces[0].output());
         rejects_with_matching_public_inputs(&PermutationsCircuit { traces: vec![tampered] });
     }
@@ -187,7 +214,7 @@ fn a_fake_square_is_rejected_even_with_a_consistent_rest_of_the_trace() {
 
 #[test]
 fn a_skipped_round_is_rejected_even_with_matching_public_inputs() {
-    // The state after round r replaced by the state before it (round r skipped).
+    // The state after round row r replaced by the state before it (row r skipped).
     let honest = PermutationsCircuit::random(1, 13);
     for r in [FIRST_FULL, PARTIAL, LAST_FULL] {
         let t = continue_from(honest.traces[0].clone(), r, honest.traces[0].states[r]);

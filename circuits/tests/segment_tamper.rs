@@ -13,7 +13,9 @@ use support::failures;
 
 use std::collections::BTreeSet;
 
-use circuits::segment::{SegmentCircuit, SegmentPublicInputs, HASH_SLOT_ROWS, MIN_SEGMENT_K};
+use circuits::segment::{
+    usable_rows, SegmentCircuit, SegmentPublicInputs, HASH_SLOT_ROWS, MIN_SEGMENT_K,
+};
 use circuits::Fr;
 use vm::{decode, ExecutorConfig, Opcode, SegmentRecord};
 
@@ -347,4 +349,64 @@ fn paging_tampers_only_the_bus_sees_are_rejected() {
         ])
         .unwrap();
     assert!(!failures(&bad).is_empty(), "leaf of another page");
+}
+
+/// A tamper aimed at one named constraint: the name, the row it must fail at, the changes.
+type Named = (&'static str, usize, Vec<(usize, &'static str, u64)>);
+
+/// Asserts that each tamper's named constraint is among MockProver's failures at its row.
+fn assert_named(circuit: &SegmentCircuit, tampers: &[Named]) {
+    let changes: Vec<(usize, &str, u64)> =
+        tampers.iter().flat_map(|(_, _, changes)| changes.clone()).collect();
+    let found = failures(&circuit.with_cells(&changes).unwrap());
+    let mut report = Vec::new();
+    for (name, row, _) in tampers {
+        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
+        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
+        report.push(format!("{name}: rejected by it at row {row}"));
+    }
+    println!("{}", report.join("\n"));
+}
+
+#[test]
+fn sign_helper_x0_boundary_and_page_order_tampers_each_hit_their_constraint() {
+    let (record, circuit) = random_segment(5);
+    let flip =
+        |row: usize, column: &'static str| (row, column, 1 - circuit.cell(row, column).unwrap());
+    let first_of = |opcode: Opcode| rows_of(&record, opcode).into_iter().find(|&r| r > 0).unwrap();
+    // A row whose rd field is x0: whatever it computes, it writes zero.
+    let x0_row = (1..record.events.len())
+        .find(|&r| {
+            let cell = |c| circuit.cell(r, c).unwrap();
+            cell("rd_b0") == 0 && cell("rd_hi") == 0 && cell("f_ecall") == 0 && cell("f_data") == 0
+        })
+        .unwrap();
+    let last = usable_rows(K) - 1;
+    let bump_gap = |row: usize| (row, "pgd0", (circuit.cell(row, "pgd0").unwrap() + 1) % 256);
+    let tampers: Vec<Named> = vec![
+        // An unsigned op's operand read as signed (and a signed one's as unsigned).
+        (
+            "effective sign of A",
+            first_of(Opcode::Mulhu),
+            vec![flip(first_of(Opcode::Mulhu), "sae")],
+        ),
+        (
+            "effective sign of B",
+            first_of(Opcode::Mulhsu),
+            vec![flip(first_of(Opcode::Mulhsu), "sbe")],
+        ),
+        ("effective sign of C", first_of(Opcode::Divu), vec![flip(first_of(Opcode::Divu), "sce")]),
+        ("effective sign of X", first_of(Opcode::Rem), vec![flip(first_of(Opcode::Rem), "sxe")]),
+        ("rd value written (x0 stays zero)", x0_row, vec![(x0_row, "rd_val", 7)]),
+        // The first row: no instruction, or a syscall data row.
+        ("segment not empty", 0, vec![(0, "active", 0)]),
+        ("segment starts with an instruction", 0, vec![(0, "f_data", 1)]),
+        // The closing row: an instruction, or a page.
+        ("closing row inactive", last, vec![(last, "active", 1)]),
+        ("closing row has no page", last, vec![(last, "pg_active", 1)]),
+        // The gap below the second page block's page, and the first block's range gap.
+        ("pages strictly increase", 255, vec![bump_gap(256)]),
+        ("page index in range", 513, vec![bump_gap(513)]),
+    ];
+    assert_named(&circuit, &tampers);
 }

@@ -17,9 +17,9 @@ use abi::syscall::{
 
 use crate::config::SEGMENT_RESERVED_ROWS;
 
-/// Rows of one hash slot in the segment circuit (a Poseidon permutation: 65 rounds and the
-/// output row).
-pub const HASH_SLOT_ROWS: u64 = 66;
+/// Rows of one hash slot in the segment circuit (a Poseidon permutation: a row per full
+/// round, a row per three partial rounds, and the output row).
+pub const HASH_SLOT_ROWS: u64 = 28;
 /// Slots that one page's leaf takes (its 37 packed elements, two per permutation).
 pub const PAGE_LEAF_SLOTS: u64 = 19;
 /// Syscall data rows (each a 64-bit value) packed into one chain element.
@@ -125,7 +125,7 @@ mod tests {
         assert_eq!(budget.slots(), 2 * 19 + 19);
         budget.add_page(2); // new parent at level 1, shared above
         assert_eq!(budget.slots(), 3 * 19 + 20);
-        assert_eq!(hash_slots(17), 1984);
+        assert_eq!(hash_slots(17), 4678);
         assert!(!budget.full());
         assert!(!SlotBudget::new(9).full());
     }

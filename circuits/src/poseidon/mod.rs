@@ -2,10 +2,12 @@
 //! rounds, with the round constants and MDS matrix of the Grain generator that
 //! halo2-base's `OptimizedPoseidonSpec::<Fr, 3, 2>::new::<8, 57, 0>()` also uses.
 //!
-//! [`native`] computes it on the host; [`chip`] proves it with one custom gate.
+//! [`native`] computes it on the host; [`chip`] proves it with one custom gate on the row
+//! schedule of [`rows`].
 
 pub mod chip;
 pub mod native;
+pub mod rows;
 mod spec;
 
 pub use native::{hash_node, permute, Sponge};

@@ -43,11 +43,13 @@ use super::layout::RowExpr;
 use super::logup::Fraction;
 use super::tables::{TAG_HASH, TAG_PAIR};
 use crate::paging::{ELEMENTS_PER_PAGE, LEAF_DOMAIN, NODE_DOMAIN};
-use crate::poseidon::chip::{round_constraints, RoundCells, ROWS_PER_PERMUTATION};
+use crate::poseidon::chip::{
+    row_constraints, RowCells, AUX_CELLS, ROWS_PER_PERMUTATION, ROW_CONSTANTS,
+};
 use crate::poseidon::WIDTH;
 use crate::Fr;
 
-/// Rows of one slot (one permutation: a row per round and the output row).
+/// Rows of one slot (one permutation: its round rows and the output row).
 pub(crate) const SLOT_ROWS: usize = ROWS_PER_PERMUTATION;
 /// Sponge steps per page leaf (two elements per step).
 pub(crate) const LEAF_STEPS: usize = ELEMENTS_PER_PAGE.div_ceil(2);
@@ -61,12 +63,13 @@ const _: () = assert!(2 * LEAF_STEPS <= ELEMENT_STRIDE as usize);
 const _: () = assert!(vm::HASH_SLOT_ROWS as usize == SLOT_ROWS);
 const _: () = assert!(vm::PAGE_LEAF_SLOTS as usize == LEAF_STEPS);
 
-/// One hash lane: the Poseidon state and S-box squares, and the two values a slot takes in
-/// (absorbed elements, or a node's children).
+/// One hash lane: the Poseidon state and the round rows' auxiliary cells (S-box squares and
+/// partial-round outputs), and the two values a slot takes in (absorbed elements, or a
+/// node's children).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lane {
     pub(crate) state: [Column<Advice>; WIDTH],
-    pub(crate) squares: [Column<Advice>; WIDTH],
+    pub(crate) aux: [Column<Advice>; AUX_CELLS],
     pub(crate) va: Column<Advice>,
     pub(crate) vb: Column<Advice>,
 }
@@ -108,7 +111,7 @@ pub(crate) struct HashColumns {
 /// Fixed columns of paging.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HashFixed {
-    pub(crate) round_constants: [Column<Fixed>; WIDTH],
+    pub(crate) round_constants: [Column<Fixed>; ROW_CONSTANTS],
     pub(crate) q_full: Column<Fixed>,
     pub(crate) q_partial: Column<Fixed>,
     /// 1 on the first row of every slot.
@@ -125,7 +128,7 @@ impl HashColumns {
     pub(crate) fn new(meta: &mut ConstraintSystem<Fr>) -> Self {
         let mut lane = || Lane {
             state: [(); WIDTH].map(|()| meta.advice_column()),
-            squares: [(); WIDTH].map(|()| meta.advice_column()),
+            aux: [(); AUX_CELLS].map(|()| meta.advice_column()),
             va: meta.advice_column(),
             vb: meta.advice_column(),
         };
@@ -153,7 +156,7 @@ impl HashColumns {
         let mut out = Vec::new();
         for lane in &self.lanes {
             out.extend(lane.state);
-            out.extend(lane.squares);
+            out.extend(lane.aux);
             out.push(lane.va);
             out.push(lane.vb);
         }
@@ -191,7 +194,7 @@ impl HashFixed {
 
     pub(crate) fn new(meta: &mut ConstraintSystem<Fr>) -> Self {
         Self {
-            round_constants: [(); WIDTH].map(|()| meta.fixed_column()),
+            round_constants: [(); ROW_CONSTANTS].map(|()| meta.fixed_column()),
             q_full: meta.fixed_column(),
             q_partial: meta.fixed_column(),
             q_slot: meta.fixed_column(),
@@ -252,16 +255,14 @@ pub(crate) fn constraints(
     let q_partial = vc.query_fixed(f.q_partial, Rotation::cur());
     let constants = f.round_constants.map(|c| vc.query_fixed(c, Rotation::cur()));
     for lane in &h.lanes {
-        let round = RoundCells {
+        let row = RowCells {
             state: state(vc, lane, Rotation::cur()),
-            squares: lane.squares.map(|c| vc.query_advice(c, Rotation::cur())),
+            aux: lane.aux.map(|c| vc.query_advice(c, Rotation::cur())),
             constants: constants.clone(),
             next: state(vc, lane, Rotation::next()),
         };
         out.extend(
-            round_constraints(&q_full, &q_partial, &round)
-                .into_iter()
-                .map(|e| ("poseidon round", e)),
+            row_constraints(&q_full, &q_partial, &row).into_iter().map(|e| ("poseidon round", e)),
         );
     }
 

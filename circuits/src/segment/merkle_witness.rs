@@ -13,12 +13,14 @@ use super::merkle::{slot_count, ELEMENT_STRIDE, LEAF_STEPS, SLOT_ROWS};
 use super::SegmentError;
 use crate::chains::CHAIN_DOMAIN;
 use crate::paging::{pack_page, PageTree, LEAF_DOMAIN, NODE_DOMAIN, WORDS_PER_ELEMENT};
-use crate::poseidon::chip::{PermutationTrace, ROUNDS};
-use crate::poseidon::{PoseidonConstants, WIDTH};
+use crate::poseidon::chip::{
+    is_full_row, row_constants, PermutationTrace, AUX_CELLS, ROUND_ROWS, ROW_CONSTANTS,
+};
+use crate::poseidon::WIDTH;
 use crate::Fr;
 
-/// Columns per lane (state, squares, va, vb).
-const LANE_WIDTH: usize = 2 * WIDTH + 2;
+/// Columns per lane (state, auxiliary cells, va, vb).
+const LANE_WIDTH: usize = WIDTH + AUX_CELLS + 2;
 
 /// Names of the paging columns, in `HashColumns::all` order.
 pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 14] = [
@@ -28,6 +30,9 @@ pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 14] = [
     "old.q0",
     "old.q1",
     "old.q2",
+    "old.q3",
+    "old.q4",
+    "old.q5",
     "old.va",
     "old.vb",
     "new.s0",
@@ -36,6 +41,9 @@ pub(crate) const COLUMN_NAMES: [&str; 2 * LANE_WIDTH + 14] = [
     "new.q0",
     "new.q1",
     "new.q2",
+    "new.q3",
+    "new.q4",
+    "new.q5",
     "new.va",
     "new.vb",
     "leaf",
@@ -115,8 +123,8 @@ pub(crate) fn build(
         });
         for (lane, (trace, (_, va, vb))) in outputs.iter().enumerate() {
             write_trace(&mut columns, lane, base, trace);
-            columns[lane * LANE_WIDTH + 2 * WIDTH][base] = *va;
-            columns[lane * LANE_WIDTH + 2 * WIDTH + 1][base] = *vb;
+            columns[lane * LANE_WIDTH + WIDTH + AUX_CELLS][base] = *va;
+            columns[lane * LANE_WIDTH + WIDTH + AUX_CELLS + 1][base] = *vb;
         }
         for &(c, value) in cells {
             columns[c][base] = value;
@@ -231,7 +239,8 @@ pub(crate) fn build(
     Ok(PagingWitness { columns, root_start, root_end })
 }
 
-/// Writes a permutation's states and squares into `lane`'s columns from row `base`.
+/// Writes a permutation's states and auxiliary cells into `lane`'s columns from row
+/// `base`.
 fn write_trace(columns: &mut [Vec<Fr>], lane: usize, base: usize, trace: &PermutationTrace) {
     let offset = lane * LANE_WIDTH;
     for (r, state) in trace.states.iter().enumerate() {
@@ -239,8 +248,8 @@ fn write_trace(columns: &mut [Vec<Fr>], lane: usize, base: usize, trace: &Permut
             columns[offset + i][base + r] = *value;
         }
     }
-    for (r, squares) in trace.squares.iter().enumerate() {
-        for (i, value) in squares.iter().enumerate() {
+    for (r, aux) in trace.aux.iter().enumerate() {
+        for (i, value) in aux.iter().enumerate() {
             columns[offset + WIDTH + i][base + r] = *value;
         }
     }
@@ -254,25 +263,25 @@ fn ends_element(w: usize) -> bool {
 /// Values of the paging fixed columns, in `HashFixed::all` order.
 #[allow(clippy::needless_range_loop)] // Rows index several columns at once.
 pub(crate) fn fixed_values(usable: usize, n: usize) -> Vec<Vec<Fr>> {
-    let constants = PoseidonConstants::get();
-    let mut out = vec![vec![Fr::ZERO; n]; WIDTH + 6];
+    const C: usize = ROW_CONSTANTS;
+    let rows: Vec<[Fr; C]> = (0..ROUND_ROWS).map(row_constants).collect();
+    let mut out = vec![vec![Fr::ZERO; n]; C + 6];
     for slot in 0..slot_count(usable) {
         let base = slot * SLOT_ROWS;
-        for r in 0..ROUNDS {
-            for i in 0..WIDTH {
-                out[i][base + r] = constants.round_constants[r][i];
+        for (r, constants) in rows.iter().enumerate() {
+            for (i, value) in constants.iter().enumerate() {
+                out[i][base + r] = *value;
             }
-            let full = PoseidonConstants::is_full_round(r);
-            out[WIDTH][base + r] = flag(full);
-            out[WIDTH + 1][base + r] = flag(!full);
+            out[C][base + r] = flag(is_full_row(r));
+            out[C + 1][base + r] = flag(!is_full_row(r));
         }
-        out[WIDTH + 2][base] = Fr::ONE;
+        out[C + 2][base] = Fr::ONE;
     }
     for i in 0..usable {
         let w = i % PAGE_WORDS;
-        out[WIDTH + 3][i] = flag(!ends_element(w) && i + 1 < usable);
-        out[WIDTH + 4][i] = flag(w % WORDS_PER_ELEMENT == 0);
-        out[WIDTH + 5][i] = Fr::from((w / WORDS_PER_ELEMENT) as u64);
+        out[C + 3][i] = flag(!ends_element(w) && i + 1 < usable);
+        out[C + 4][i] = flag(w % WORDS_PER_ELEMENT == 0);
+        out[C + 5][i] = Fr::from((w / WORDS_PER_ELEMENT) as u64);
     }
     out
 }

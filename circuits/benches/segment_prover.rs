@@ -17,6 +17,8 @@ use std::time::Instant;
 
 use abi::io::InputBuilder;
 use circuits::params::dev_params;
+use circuits::poseidon::chip::AUX_CELLS;
+use circuits::poseidon::WIDTH;
 use circuits::segment::{
     keygen, prove_segment, verify_segment, SegmentCircuit, SegmentStart, MIN_SEGMENT_K,
 };
@@ -53,9 +55,11 @@ fn shape() {
         cs.degree()
     );
     // Paging: page rows (active, page, in, out, last timestamp, 3 gap bytes, 6 word bytes),
-    // the two hash lanes (2 × 8), slot bookkeeping (9), element accumulators (2), and LogUp
-    // helpers (the page-access group, 2 lane groups, 2 page-row groups).
-    let paging: usize = 14 + 16 + 9 + 2 + 5;
+    // the two hash lanes (each the Poseidon state, its auxiliary cells and the two values a
+    // slot takes in), slot bookkeeping (9), element accumulators (2), and LogUp helpers (the
+    // page-access group, 2 lane groups, 2 page-row groups).
+    let lanes = 2 * (WIDTH + AUX_CELLS + 2);
+    let paging: usize = 14 + lanes + 9 + 2 + 5;
     // Chains: row cells (position one-hot, value, three countdowns), the element
     // accumulator, the step flags (chain, pair) and four LogUp helpers; the steps share the
     // hash lanes with paging.

@@ -275,17 +275,21 @@ fn paging_tampers_are_each_rejected_at_their_row() {
             r != untouched_right && circuit.paging_cell(r, "touched_left") == Some(Fr::one())
         })
         .unwrap();
+    // A node apart from those two, for its domain word.
+    let other_node =
+        nodes.iter().copied().find(|&r| r != untouched_right && r != touched_left).unwrap();
     let bump = |row: usize, column: &'static str| {
         (row, column, circuit.paging_cell(row, column).unwrap() + Fr::one())
     };
     let tampers: Vec<(&str, (usize, &str, Fr))> = vec![
         ("poseidon round state (old lane)", bump(leaf_steps[3] + 10, "old.s1")),
         ("poseidon S-box square (new lane)", bump(leaf_steps[5] + 2, "new.q0")),
+        ("poseidon partial-round S-box output (old lane)", bump(leaf_steps[6] + 9, "old.q4")),
         ("sponge absorbs the element (old lane)", bump(continuing[2], "old.va")),
         ("sponge carries its capacity (new lane)", bump(continuing[7], "new.s0")),
         ("untouched sibling differs between the trees", bump(untouched_right, "new.vb")),
         ("node takes its child", bump(touched_left, "old.s1")),
-        ("node domain", bump(nodes[1], "new.s0")),
+        ("node domain", bump(other_node, "new.s0")),
         ("element packing (page-in)", bump(256 + 3, "pack_in")),
         ("element packing (page-out)", bump(512 + 9, "pack_out")),
         ("leaf flag off a slot row", (leaf_steps[4] + 7, "leaf", Fr::one())),

@@ -9,7 +9,7 @@
 
 mod support;
 
-use support::failures;
+use support::{assert_named, failures, Named};
 
 use std::collections::BTreeSet;
 
@@ -355,29 +355,16 @@ fn paging_tampers_only_the_bus_sees_are_rejected() {
     assert!(!failures(&bad).is_empty(), "leaf of another page");
 }
 
-/// A tamper aimed at one named constraint: the name, the row it must fail at, the changes.
-type Named = (&'static str, usize, Vec<(usize, &'static str, u64)>);
-
-/// Asserts that each tamper's named constraint is among MockProver's failures at its row.
-fn assert_named(circuit: &SegmentCircuit, tampers: &[Named]) {
-    let changes: Vec<(usize, &str, u64)> =
-        tampers.iter().flat_map(|(_, _, changes)| changes.clone()).collect();
-    let found = failures(&circuit.with_cells(&changes).unwrap());
-    let mut report = Vec::new();
-    for (name, row, _) in tampers {
-        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
-        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
-        report.push(format!("{name}: rejected by it at row {row}"));
-    }
-    println!("{}", report.join("\n"));
-}
-
 #[test]
 fn sign_helper_x0_boundary_and_page_order_tampers_each_hit_their_constraint() {
     let (record, circuit) = random_segment(5);
     let flip =
         |row: usize, column: &'static str| (row, column, 1 - circuit.cell(row, column).unwrap());
-    let first_of = |opcode: Opcode| rows_of(&record, opcode).into_iter().find(|&r| r > 0).unwrap();
+    // The effective sign of an operand flipped on the first row of `opcode`.
+    let sign = |name: &'static str, opcode: Opcode, column: &'static str| -> Named {
+        let row = rows_of(&record, opcode).into_iter().find(|&r| r > 0).unwrap();
+        (name, row, vec![flip(row, column)])
+    };
     // A row whose rd field is x0: whatever it computes, it writes zero.
     let x0_row = (1..record.events.len())
         .find(|&r| {
@@ -389,18 +376,10 @@ fn sign_helper_x0_boundary_and_page_order_tampers_each_hit_their_constraint() {
     let bump_gap = |row: usize| (row, "pgd0", (circuit.cell(row, "pgd0").unwrap() + 1) % 256);
     let tampers: Vec<Named> = vec![
         // An unsigned op's operand read as signed (and a signed one's as unsigned).
-        (
-            "effective sign of A",
-            first_of(Opcode::Mulhu),
-            vec![flip(first_of(Opcode::Mulhu), "sae")],
-        ),
-        (
-            "effective sign of B",
-            first_of(Opcode::Mulhsu),
-            vec![flip(first_of(Opcode::Mulhsu), "sbe")],
-        ),
-        ("effective sign of C", first_of(Opcode::Divu), vec![flip(first_of(Opcode::Divu), "sce")]),
-        ("effective sign of X", first_of(Opcode::Rem), vec![flip(first_of(Opcode::Rem), "sxe")]),
+        sign("effective sign of A", Opcode::Mulhu, "sae"),
+        sign("effective sign of B", Opcode::Mulhsu, "sbe"),
+        sign("effective sign of C", Opcode::Divu, "sce"),
+        sign("effective sign of X", Opcode::Rem, "sxe"),
         ("rd value written (x0 stays zero)", x0_row, vec![(x0_row, "rd_val", 7)]),
         // The first row: no instruction, or a syscall data row.
         ("segment not empty", 0, vec![(0, "active", 0)]),
@@ -408,7 +387,7 @@ fn sign_helper_x0_boundary_and_page_order_tampers_each_hit_their_constraint() {
         // The closing row: an instruction, or a page.
         ("closing row inactive", last, vec![(last, "active", 1)]),
         ("closing row has no page", last, vec![(last, "pg_active", 1)]),
-        // The gap below the second page block's page, and the first block's range gap.
+        // The gap below the second page block's page, and the third block's range gap.
         ("pages strictly increase", 255, vec![bump_gap(256)]),
         ("page index in range", 513, vec![bump_gap(513)]),
     ];

@@ -51,3 +51,22 @@ pub(crate) fn failures(circuit: &SegmentCircuit) -> Vec<(usize, String)> {
             .collect(),
     }
 }
+
+/// A tamper aimed at one named constraint: the name, the row it must fail at, and the
+/// first-phase cell changes (row, column, value).
+pub(crate) type Named = (&'static str, usize, Vec<(usize, &'static str, u64)>);
+
+/// Applies every tamper at once and asserts that each one's named constraint is among
+/// MockProver's failures at its row.
+pub(crate) fn assert_named(circuit: &SegmentCircuit, tampers: &[Named]) {
+    let changes: Vec<(usize, &str, u64)> =
+        tampers.iter().flat_map(|(_, _, changes)| changes.clone()).collect();
+    let found = failures(&circuit.with_cells(&changes).unwrap());
+    let mut report = Vec::new();
+    for (name, row, _) in tampers {
+        let at_row: Vec<&String> = found.iter().filter(|(r, _)| r == row).map(|(_, s)| s).collect();
+        assert!(at_row.iter().any(|s| s.contains(name)), "`{name}` (row {row}): {at_row:?}");
+        report.push(format!("{name}: rejected by it at row {row}"));
+    }
+    println!("{}", report.join("\n"));
+}

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run run-guests bench-service test test-full bench bench-prover profile-guest conformance-vm lint fmt
+.PHONY: deps run run-guests bench-service test test-e2e test-full bench bench-prover bench-tree profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -45,6 +45,11 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(GUEST_LIBS) clippy $(GUEST_LIBS_ARGS) --all-targets -- -D warnings
 
+## The whole proof stack on a real program (about an hour on 2 cores from cold caches):
+## fibonacci-digest over two segments proved down to the wrapper and verified.
+test-e2e: deps
+	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
+
 ## The long differential run against qemu: 10,000 random programs.
 test-full: deps
 	QEMU_DIFF_PROGRAMS=10000 $(CARGO) test --release -p vm --test qemu_differential --locked -- --nocapture
@@ -56,6 +61,11 @@ bench: deps
 ## Segment proving: keygen, cycles/s, proof size, peak memory (SEGMENT_BENCH_K=17,18).
 bench-prover: deps
 	$(CARGO) bench -p circuits --bench segment_prover --locked
+
+## The proof tree: each node kind's shape, key and proving time, peak memory, and the whole
+## program end to end (fibonacci-digest at about 1M cycles; TREE_BENCH_N, TREE_BENCH_PO2).
+bench-tree: deps
+	$(CARGO) bench -p prover --bench tree --locked
 
 ## The API under load: submissions/s and status reads/s on SQLite and PostgreSQL.
 bench-service: deps

@@ -227,3 +227,40 @@ fn syscall_bookkeeping_tampers_each_hit_their_constraint() {
     ];
     assert_named(&circuit, &tampers);
 }
+
+#[test]
+fn syscall_transition_and_machine_page_tampers_each_hit_their_constraint() {
+    let circuit = syscall_segment();
+    let ecalls = |kind: &str| rows_with(&circuit, &["f_ecall", kind]);
+    let plain = |row: usize| {
+        circuit.cell(row, "f_ecall") == Some(0) && circuit.cell(row, "f_data") == Some(0)
+    };
+    // An instruction row after an instruction row: data rows must follow a syscall.
+    let lone = (1..1 << K)
+        .find(|&r| plain(r) && plain(r - 1) && circuit.cell(r, "active") == Some(1))
+        .unwrap();
+    let log = ecalls("s_log")[0];
+    let halt = ecalls("s_halt")[0];
+    let read = ecalls("s_read")[0];
+    let secp = ecalls("s_secp");
+    let outputs: Vec<usize> = data_rows(&circuit, secp[0])
+        .into_iter()
+        .filter(|&r| circuit.cell(r, "secp_out") == Some(1))
+        .collect();
+    let mid = outputs[outputs.len() / 2];
+    let plus = |row: usize, column: &'static str, by: u64| {
+        (row, column, circuit.cell(row, column).unwrap() + by)
+    };
+    let set = |row: usize, column: &'static str, value: u64| (row, column, value);
+    let tampers: Vec<Named> = vec![
+        ("data rows follow a syscall", lone - 1, vec![set(lone, "f_data", 1)]),
+        ("no data after halt or log", log, vec![set(log + 1, "f_data", 1)]),
+        ("halt is last", halt, vec![set(halt + 1, "active", 1)]),
+        ("read/commit row count", read, vec![plus(read + 1, "data_left", 1)]),
+        ("secp phase monotone", mid, vec![set(mid + 1, "secp_out", 0)]),
+        // The first page block is the machine page: page 0, present.
+        ("machine page first", 7, vec![set(7, "pg_page", 1)]),
+        ("machine page present", 9, vec![set(9, "pg_active", 0)]),
+    ];
+    assert_named(&circuit, &tampers);
+}

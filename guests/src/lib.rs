@@ -2,6 +2,8 @@
 //! crate's build script, and the builder that does it.
 //!
 //! - [`FIBONACCI_ELF`]: reads `n: u32`, commits `(n, fib(n) mod 2^64)`.
+//! - [`FIBONACCI_DIGEST_ELF`]: reads `n: u32`, commits one 32-byte word holding `n` and
+//!   `fib(n) mod 2^64` (the one-digest output that whole-program proofs state).
 //! - [`KECCAK_ELF`]: reads a byte frame, commits its keccak-256 digest computed with the
 //!   `KECCAK_PERMUTE` syscall.
 //! - [`REVM_SMOKE_ELF`]: reads a 32-byte word, deploys and calls a contract with revm,
@@ -20,8 +22,9 @@ pub use builder::{
 include!(concat!(env!("OUT_DIR"), "/elfs.rs"));
 
 /// The guest ELFs by program name, in the order of [`GUEST_PROGRAMS`].
-pub const GUEST_ELFS: [(&str, &[u8]); 4] = [
+pub const GUEST_ELFS: [(&str, &[u8]); 5] = [
     ("fibonacci", FIBONACCI_ELF),
+    ("fibonacci-digest", FIBONACCI_DIGEST_ELF),
     ("keccak", KECCAK_ELF),
     ("revm-smoke", REVM_SMOKE_ELF),
     ("block-validator", BLOCK_VALIDATOR_ELF),

@@ -7,12 +7,9 @@ use anyhow::Context;
 use serde::Serialize;
 use vm::{ExecutionSummary, ExecutorConfig, SyscallCounts};
 
-/// Arguments of `execute`.
+/// The guest's input, from a framed stream file and/or single frames.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ExecuteArgs {
-    /// Guest ELF file (RV32IM).
-    #[arg(long)]
-    elf: PathBuf,
+pub(crate) struct InputArgs {
     /// Input stream file, already framed (as written by `abi::io::InputBuilder`).
     #[arg(long)]
     input: Option<PathBuf>,
@@ -22,6 +19,16 @@ pub(crate) struct ExecuteArgs {
     /// Append one frame holding this file's bytes to the input (repeatable).
     #[arg(long = "frame-file", value_name = "FILE")]
     frame_files: Vec<PathBuf>,
+}
+
+/// Arguments of `execute`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExecuteArgs {
+    /// Guest ELF file (RV32IM).
+    #[arg(long)]
+    elf: PathBuf,
+    #[command(flatten)]
+    input: InputArgs,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -69,7 +76,8 @@ impl ExecuteReport {
     }
 }
 
-fn build_input(args: &ExecuteArgs) -> anyhow::Result<Vec<u8>> {
+/// The input stream: the stream file's bytes, then each frame.
+pub(crate) fn build_input(args: &InputArgs) -> anyhow::Result<Vec<u8>> {
     let mut stream = match &args.input {
         Some(path) => {
             std::fs::read(path).with_context(|| format!("reading input {}", path.display()))?
@@ -95,7 +103,7 @@ fn build_input(args: &ExecuteArgs) -> anyhow::Result<Vec<u8>> {
 pub(crate) fn run(args: &ExecuteArgs) -> anyhow::Result<ExitCode> {
     let elf =
         std::fs::read(&args.elf).with_context(|| format!("reading ELF {}", args.elf.display()))?;
-    let input = build_input(args)?;
+    let input = build_input(&args.input)?;
     let config = ExecutorConfig {
         cycle_limit: args.cycle_limit,
         memory_limit_bytes: args.memory_limit,

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod execute;
+mod prove;
 mod serve;
 
 use std::process::ExitCode;
@@ -22,6 +23,10 @@ enum Command {
     Execute(execute::ExecuteArgs),
     /// Validate execution-spec-tests block fixtures natively; print per-case results.
     Conformance(conformance::ConformanceArgs),
+    /// Prove a guest run down to one wrapper SNARK and write the proof file.
+    Prove(prove::ProveArgs),
+    /// Verify a proof file for a program; exits 0 only if it verifies.
+    Verify(prove::VerifyArgs),
     /// Serve the HTTP job API (with workers and the follower, as configured).
     Serve(serve::ServeArgs),
     /// Run workers only, sharing the job store with the servers.
@@ -33,6 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Execute(args) => execute::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Prove(args) => prove::run_prove(&args),
+        Command::Verify(args) => prove::run_verify(&args),
         Command::Serve(args) => serve::run(&args, crate::service::Role::Serve),
         Command::Worker(args) => serve::run(&args, crate::service::Role::Worker),
     }

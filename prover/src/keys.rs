@@ -1,0 +1,348 @@
+//! Parameters and proving keys, generated once per circuit shape and reused.
+//!
+//! [`Keys`] hands out KZG parameters per size (real ones from a directory, or the
+//! insecure development ones, [`circuits::params::dev_params`]) and proving keys: the
+//! segment key (cheap, made in memory) and the tree's node keys. A node key depends on
+//! its kind, its children's verifying keys (constants of the circuit), its size and the
+//! parameters; all of that is hashed into the key's name, and the key, its configuration
+//! and its break points are cached on disk under that name. A cached key whose sidecar
+//! does not match (another name, a changed file) is regenerated, never trusted.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
+use halo2_base::halo2_proofs::{
+    halo2curves::bn256::{Bn256, G1Affine},
+    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    poly::kzg::commitment::ParamsKZG,
+    SerdeFormat,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams};
+use snark_verifier_sdk::Snark;
+
+use crate::node::{build_circuit, size_circuit, NodeKind};
+use crate::output::OutputDigest;
+use crate::ProveError;
+
+/// Bump when a node circuit's constraints change, so that cached keys are not reused.
+const CIRCUIT_VERSION: &str = "tree-v1";
+
+/// Where KZG parameters come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamsSource {
+    /// Insecure parameters from a public seed (tests, development); logged loudly.
+    Development,
+    /// `kzg_bn254_{k}.srs` files in a directory, all from one ceremony.
+    Directory(PathBuf),
+}
+
+/// Sizes of the proof stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeConfig {
+    /// log2 rows of a segment (and of its circuit).
+    pub segment_po2: u32,
+    /// log2 rows of a leaf's circuit.
+    pub leaf_k: u32,
+    /// log2 rows of an inner node's circuit.
+    pub inner_k: u32,
+    /// Children per inner node (the tree's arity above the leaves).
+    pub arity: usize,
+    /// The smallest log2 rows the wrapper may have; it grows until one column suffices.
+    pub wrapper_min_k: u32,
+    /// Bits of the range-check table of the leaves and inner nodes (below their `k`).
+    pub lookup_bits: usize,
+    /// Bits of the wrapper's range-check table (below `wrapper_min_k`).
+    pub wrapper_lookup_bits: usize,
+}
+
+impl Default for TreeConfig {
+    fn default() -> Self {
+        Self {
+            segment_po2: vm::DEFAULT_SEGMENT_PO2,
+            leaf_k: 21,
+            inner_k: 21,
+            arity: 2,
+            wrapper_min_k: 21,
+            lookup_bits: 20,
+            wrapper_lookup_bits: 20,
+        }
+    }
+}
+
+/// A node's proving key with what proving needs beside it.
+#[derive(Debug)]
+pub struct NodeKey {
+    /// What the node does.
+    pub kind: NodeKind,
+    /// The proving key (its verifying key inside).
+    pub pk: ProvingKey<G1Affine>,
+    /// The circuit's configuration (size, columns).
+    pub config: AggregationConfigParams,
+    /// Where the builder breaks its cells into columns; proving must use the same.
+    pub break_points: MultiPhaseThreadBreakPoints,
+    /// The content hash the key is cached under.
+    pub id: String,
+}
+
+/// What the cache keeps beside a key file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    id: String,
+    config: AggregationConfigParams,
+    break_points: MultiPhaseThreadBreakPoints,
+    pk_sha256: String,
+}
+
+/// Parameters and keys for one tree configuration.
+#[derive(Debug)]
+pub struct Keys {
+    config: TreeConfig,
+    source: ParamsSource,
+    key_dir: Option<PathBuf>,
+    params: Mutex<HashMap<u32, Arc<ParamsKZG<Bn256>>>>,
+    /// Verifying keys of the node circuits met so far, by id (small; the proving keys are
+    /// large and live on disk between uses).
+    vks: Mutex<HashMap<String, VerifyingKey<G1Affine>>>,
+}
+
+/// The default directory of cached proving keys: `$ZKVM_KEYS_DIR`, else
+/// `$HOME/.cache/zk-rollup-prover/keys`.
+pub fn default_key_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ZKVM_KEYS_DIR") {
+        return PathBuf::from(dir);
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cache/zk-rollup-prover/keys"),
+        None => std::env::temp_dir().join("zk-rollup-prover-keys"),
+    }
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = BufReader::new(File::open(path)?);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+impl Keys {
+    /// Keys for `config`, parameters from `source`, node keys cached in `key_dir` (none:
+    /// in memory only).
+    pub fn new(config: TreeConfig, source: ParamsSource, key_dir: Option<PathBuf>) -> Self {
+        Self { config, source, key_dir, params: Mutex::default(), vks: Mutex::default() }
+    }
+
+    /// Development keys: insecure parameters, keys cached in [`default_key_dir`].
+    pub fn development(config: TreeConfig) -> Self {
+        Self::new(config, ParamsSource::Development, Some(default_key_dir()))
+    }
+
+    /// The tree's sizes.
+    pub fn config(&self) -> &TreeConfig {
+        &self.config
+    }
+
+    /// Size-`k` parameters, loaded once.
+    pub fn params(&self, k: u32) -> Result<Arc<ParamsKZG<Bn256>>, ProveError> {
+        let mut cache = self.params.lock().map_err(|_| ProveError::Poisoned)?;
+        if let Some(p) = cache.get(&k) {
+            return Ok(p.clone());
+        }
+        let params = match &self.source {
+            ParamsSource::Development => circuits::params::dev_params(k)?,
+            ParamsSource::Directory(dir) => circuits::params::load_params(dir, k)?,
+        };
+        let params = Arc::new(params);
+        cache.insert(k, params.clone());
+        Ok(params)
+    }
+
+    /// The segment circuit's proving key (seconds to make, gigabytes to keep: made per run).
+    pub fn segment_key(&self) -> Result<ProvingKey<G1Affine>, ProveError> {
+        let k = self.config.segment_po2;
+        let params = self.params(k)?;
+        Ok(circuits::segment::keygen(&params, k)?)
+    }
+
+    fn node_id(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        params: &ParamsKZG<Bn256>,
+    ) -> Result<String, ProveError> {
+        let mut hasher = Sha256::new();
+        hasher.update(CIRCUIT_VERSION);
+        hasher.update(kind.name());
+        let (k, bits) = self.node_size(kind);
+        hasher.update(k.to_le_bytes());
+        hasher.update(bits.to_le_bytes());
+        hasher.update((children.len() as u64).to_le_bytes());
+        for child in children {
+            let protocol =
+                serde_json::to_vec(&child.protocol).map_err(|e| ProveError::Keys(e.to_string()))?;
+            hasher.update(&protocol);
+        }
+        // The parameters' secret, through s·g2: keys from other parameters are other keys.
+        hasher.update(format!("{:?}", params.s_g2()).as_bytes());
+        Ok(hex::encode(&hasher.finalize()[..16]))
+    }
+
+    fn node_size(&self, kind: NodeKind) -> (u32, usize) {
+        match kind {
+            NodeKind::Leaf => (self.config.leaf_k, self.config.lookup_bits),
+            NodeKind::Inner => (self.config.inner_k, self.config.lookup_bits),
+            NodeKind::Wrapper => (self.config.wrapper_min_k, self.config.wrapper_lookup_bits),
+        }
+    }
+
+    /// The key of a `kind` node over `children` (whose protocols fix the circuit), from the
+    /// memory cache, the disk cache, or a fresh keygen. `digest` is any output digest (the
+    /// wrapper's constraints do not depend on its value).
+    pub fn node_key(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        digest: &OutputDigest,
+    ) -> Result<NodeKey, ProveError> {
+        let svk_params = self.params(self.config.segment_po2)?;
+        let id = self.node_id(kind, children, &svk_params)?;
+        let key = match self.read_cached(kind, &id) {
+            Some(key) => key,
+            None => {
+                let key = self.keygen(kind, children, digest, id.clone())?;
+                self.write_cached(&key);
+                key
+            }
+        };
+        self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, key.pk.get_vk().clone());
+        Ok(key)
+    }
+
+    /// The verifying key of a `kind` node over children with these protocols: from memory,
+    /// or else through [`Keys::node_key`] (disk cache or keygen). Placeholder children of
+    /// the right shape will do, since keys do not depend on witnesses.
+    pub fn node_vk(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+    ) -> Result<VerifyingKey<G1Affine>, ProveError> {
+        let svk_params = self.params(self.config.segment_po2)?;
+        let id = self.node_id(kind, children, &svk_params)?;
+        if let Some(vk) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
+            return Ok(vk.clone());
+        }
+        let key = self.node_key(kind, children, &OutputDigest([0; 32]))?;
+        Ok(key.pk.get_vk().clone())
+    }
+
+    fn keygen(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        digest: &OutputDigest,
+        id: String,
+    ) -> Result<NodeKey, ProveError> {
+        let (k, lookup_bits) = self.node_size(kind);
+        let start = std::time::Instant::now();
+        // The aggregation only reads the generator from the parameters, which all sizes share.
+        let svk_params = self.params(self.config.segment_po2)?;
+        let sizing = AggregationConfigParams { degree: k, lookup_bits, ..Default::default() };
+        let mut circuit = build_circuit(
+            CircuitBuilderStage::Keygen,
+            kind,
+            sizing,
+            &svk_params,
+            children.to_vec(),
+            Some(digest),
+        )?;
+        let config = size_circuit(&mut circuit, kind, k);
+        let params = self.params(config.degree)?;
+        let vk =
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
+        let pk = keygen_pk(params.as_ref(), vk, &circuit)
+            .map_err(|e| ProveError::Keys(e.to_string()))?;
+        let break_points = circuit.break_points();
+        tracing::info!(
+            kind = kind.name(),
+            id,
+            k = config.degree,
+            advice = config.num_advice,
+            lookup = config.num_lookup_advice,
+            fixed = config.num_fixed,
+            secs = start.elapsed().as_secs_f64(),
+            "node keygen"
+        );
+        Ok(NodeKey { kind, pk, config, break_points, id })
+    }
+
+    fn paths(&self, kind: NodeKind, id: &str) -> Option<(PathBuf, PathBuf)> {
+        let dir = self.key_dir.as_ref()?;
+        let base = format!("{}-{id}", kind.name());
+        Some((dir.join(format!("{base}.pk")), dir.join(format!("{base}.json"))))
+    }
+
+    fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {
+        let (pk_path, sidecar_path) = self.paths(kind, id)?;
+        let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
+        let valid = sidecar.id == id && sha256_file(&pk_path).ok()? == sidecar.pk_sha256;
+        if !valid {
+            tracing::warn!(path = %pk_path.display(), "cached proving key does not match its sidecar; regenerating");
+            return None;
+        }
+        let mut reader = BufReader::new(File::open(&pk_path).ok()?);
+        let pk = ProvingKey::read::<_, AggregationCircuit>(
+            &mut reader,
+            SerdeFormat::RawBytesUnchecked,
+            sidecar.config,
+        )
+        .ok()?;
+        tracing::info!(kind = kind.name(), id, "node key read from the cache");
+        Some(NodeKey {
+            kind,
+            pk,
+            config: sidecar.config,
+            break_points: sidecar.break_points,
+            id: id.to_string(),
+        })
+    }
+
+    /// Writes a key to the disk cache; a failure only costs a later keygen, so it is logged.
+    fn write_cached(&self, key: &NodeKey) {
+        let Some((pk_path, sidecar_path)) = self.paths(key.kind, &key.id) else { return };
+        let result = (|| -> std::io::Result<()> {
+            if let Some(dir) = pk_path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            let partial = pk_path.with_extension(format!("pk.{}.partial", std::process::id()));
+            let mut writer = BufWriter::new(File::create(&partial)?);
+            key.pk.write(&mut writer, SerdeFormat::RawBytesUnchecked)?;
+            writer.flush()?;
+            drop(writer);
+            let sidecar = Sidecar {
+                id: key.id.clone(),
+                config: key.config,
+                break_points: key.break_points.clone(),
+                pk_sha256: sha256_file(&partial)?,
+            };
+            fs::rename(&partial, &pk_path)?;
+            fs::write(&sidecar_path, serde_json::to_vec_pretty(&sidecar)?)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!(error = %e, path = %pk_path.display(), "cannot cache the proving key");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The proof stack's API: run a guest, prove the run, check the proof.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use prover::{execute, prove, verify, Keys, TreeConfig};
+//! let elf = std::fs::read("guest.elf")?;
+//! let input = vec![];
+//! let run = execute(&elf, &input, &TreeConfig::default())?;
+//! println!("{} cycles in {} segments", run.cycles, run.segments);
+//! let keys = Keys::development(TreeConfig::default());
+//! let proof = prove(&elf, &input, &keys)?;
+//! let output = verify(&proof, proof.program_id(), &keys)?;
+//! println!("the program committed 0x{}", hex::encode(output.digest.0));
+//! # Ok(()) }
+//! ```
+//!
+//! How a proof is made ([`prove`]): the guest runs in trace mode and is cut into segments;
+//! each segment is proved by the VM segment circuit; a **leaf** aggregation circuit
+//! verifies each segment proof; **inner** nodes verify `arity` node proofs each and
+//! constrain, in-circuit, that every child starts where the one before it ended and that
+//! only the last one halted; the **wrapper** verifies the top node with one advice
+//! column, proves the root statement (the initial chains, a halt with exit code 0, no
+//! unproved precompile call, the output chain of the committed digest) and exposes
+//! `program_id` and the digest. The KZG accumulator of every proof below it is folded into
+//! the wrapper's public inputs, and [`verify`] checks it with one pairing.
+//!
+//! What a proof states: "the program whose initial memory has Poseidon root `program_id`
+//! ran from its entry point, halted with exit code 0, and committed exactly these 32
+//! bytes in one `COMMIT`" ([`output::OutputDigest`]).
+
+pub mod boundary;
+pub mod gadgets;
+pub mod keys;
+pub mod node;
+pub mod output;
+mod pipeline;
+pub mod plan;
+pub mod proof;
+pub mod snark;
+
+pub use keys::{Keys, ParamsSource, TreeConfig};
+pub use output::OutputDigest;
+pub use pipeline::{
+    execute, prove, prove_with_progress, verify, Execution, Progress, PublicOutput,
+};
+pub use proof::{Proof, ProofFileError, PublicInputs};
+
+use circuits::params::ParamsError;
+use circuits::segment::ProveError as SegmentProveError;
+
+/// Why a program could not be run or proved.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The ELF or the configuration was refused, or the guest faulted.
+    #[error("execution failed: {0}")]
+    Execution(#[from] vm::VmError),
+    /// The guest halted with a non-zero exit code: there is no proof of a failed run.
+    #[error("the guest halted with exit code {0}; only a run that exits with 0 has a proof")]
+    ExitCode(u32),
+    /// The run called a precompile, whose outputs nothing proves yet.
+    #[error("the run made {keccak} KECCAK_PERMUTE and {secp} SECP256K1_RECOVER calls; the precompile circuits that prove them do not exist yet, so this run cannot be proved")]
+    UnprovedPrecompiles {
+        /// KECCAK_PERMUTE calls.
+        keccak: u64,
+        /// SECP256K1_RECOVER calls.
+        secp: u64,
+    },
+    /// The output is not one 32-byte COMMIT.
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+    /// The segments do not link (an executor bug: the records disagree).
+    #[error("the segment records do not link: {0}")]
+    Link(#[from] boundary::LinkError),
+    /// KZG parameters could not be had.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
+    /// A segment could not be proved.
+    #[error("segment proof: {0}")]
+    Segment(#[from] SegmentProveError),
+    /// A node's circuit could not be built.
+    #[error("tree node: {0}")]
+    Node(#[from] node::NodeError),
+    /// A node or wrapper proof could not be made or did not verify.
+    #[error("tree proof: {0}")]
+    Snark(#[from] snark::SnarkError),
+    /// Key generation failed.
+    #[error("keygen: {0}")]
+    Keys(String),
+    /// The finished proof did not pass [`verify`] (never returned as a proof).
+    #[error("the finished proof does not verify: {0}")]
+    Verify(#[from] VerifyError),
+    /// A lock was poisoned by a panic elsewhere.
+    #[error("internal lock poisoned")]
+    Poisoned,
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The proof is for another program.
+    #[error("the proof is for program {found}, not {expected}")]
+    ProgramMismatch {
+        /// The program id asked for.
+        expected: String,
+        /// The one in the proof.
+        found: String,
+    },
+    /// The public inputs disagree with the proof's stated program id or digest.
+    #[error("the public inputs do not encode the proof's program id and output digest")]
+    StatementMismatch,
+    /// The calldata is not the encoding of the public inputs and proof bytes.
+    #[error("the calldata does not encode the proof")]
+    CalldataMismatch,
+    /// The tree shape is unusable (no segments).
+    #[error("a proof covers at least one segment")]
+    Shape,
+    /// The verifying key could not be derived.
+    #[error("verifying key: {0}")]
+    Keys(Box<ProveError>),
+    /// The SNARK or its accumulator does not verify.
+    #[error("the SNARK does not verify: {0}")]
+    Snark(#[from] snark::SnarkError),
+}

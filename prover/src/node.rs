@@ -1,0 +1,170 @@
+//! The aggregation circuits of the tree: each is a snark-verifier-sdk
+//! `AggregationCircuit` (SHPLONK, `VerifierUniversality::None`, so each child's verifying
+//! key is a constant of the circuit) plus our own constraints on the children's public
+//! inputs, which the SDK hands over as private cells.
+//!
+//! - A **leaf** verifies segment proofs and links them.
+//! - An **inner** node verifies node proofs (leaves or inner nodes) and links them.
+//!   Leaves and inner nodes expose `accumulator ‖ boundary` (12 + 12 fields).
+//! - The **wrapper** verifies the top node, proves the root statement
+//!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
+//!   digest_lo` (12 + 3 fields). It is configured with one advice column, the smallest `k`
+//!   that fits, because every column of it costs gas on L1.
+
+use circuits::Fr;
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::gates::RangeInstructions;
+use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
+use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use serde::{Deserialize, Serialize};
+use snark_verifier_sdk::halo2::aggregation::{
+    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
+};
+use snark_verifier_sdk::{Snark, SHPLONK};
+
+use crate::boundary::{BoundaryLayout, BOUNDARY_FIELDS};
+use crate::gadgets::link::{link, AssignedBoundary};
+use crate::gadgets::statement::root_statement;
+use crate::output::OutputDigest;
+
+/// Accumulator limbs at the front of every node's public inputs (4 coordinates × 3 limbs).
+pub const ACCUMULATOR_LIMBS: usize = 12;
+/// Public inputs of a leaf or inner node.
+pub const NODE_PUBLIC_INPUTS: usize = ACCUMULATOR_LIMBS + BOUNDARY_FIELDS;
+/// Public inputs of the wrapper: the accumulator, `program_id`, the digest halves.
+pub const WRAPPER_PUBLIC_INPUTS: usize = ACCUMULATOR_LIMBS + 3;
+/// Rows halo2 keeps for blinding; the builder leaves them free.
+pub const BLINDING_ROWS: usize = 20;
+
+/// What a node of the tree does with its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NodeKind {
+    /// Verifies and links segment proofs.
+    Leaf,
+    /// Verifies and links node proofs.
+    Inner,
+    /// Verifies the top node and proves the root statement.
+    Wrapper,
+}
+
+impl NodeKind {
+    /// Where a child's boundary sits among its public inputs.
+    pub fn child_layout(self) -> BoundaryLayout {
+        match self {
+            NodeKind::Leaf => BoundaryLayout::SEGMENT,
+            NodeKind::Inner | NodeKind::Wrapper => BoundaryLayout::node(ACCUMULATOR_LIMBS),
+        }
+    }
+
+    /// The public inputs this node exposes.
+    pub fn num_public_inputs(self) -> usize {
+        match self {
+            NodeKind::Leaf | NodeKind::Inner => NODE_PUBLIC_INPUTS,
+            NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
+        }
+    }
+
+    /// A short name for logs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Leaf => "leaf",
+            NodeKind::Inner => "inner",
+            NodeKind::Wrapper => "wrapper",
+        }
+    }
+}
+
+/// Why a node's circuit could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// A node needs at least one child; the wrapper exactly one.
+    #[error("a {kind} node cannot take {children} children")]
+    Children {
+        /// The node's kind name.
+        kind: &'static str,
+        /// How many it was given.
+        children: usize,
+    },
+    /// A child has fewer public inputs than its layout reads.
+    #[error("child {0} has too few public inputs for its layout")]
+    ChildInstances(usize),
+    /// The wrapper needs the output digest.
+    #[error("the wrapper needs the program's output digest")]
+    MissingDigest,
+}
+
+/// Builds a node's circuit over `children` (real proofs, or the same proofs again at
+/// keygen). The constraints do not depend on the witness, so keygen and proving build the
+/// same circuit.
+pub fn build_circuit(
+    stage: CircuitBuilderStage,
+    kind: NodeKind,
+    config: AggregationConfigParams,
+    params: &ParamsKZG<Bn256>,
+    children: Vec<Snark>,
+    digest: Option<&OutputDigest>,
+) -> Result<AggregationCircuit, NodeError> {
+    let count = children.len();
+    if count == 0 || (kind == NodeKind::Wrapper && count != 1) {
+        return Err(NodeError::Children { kind: kind.name(), children: count });
+    }
+    let digest = match (kind, digest) {
+        (NodeKind::Wrapper, None) => return Err(NodeError::MissingDigest),
+        (_, digest) => digest,
+    };
+    let mut circuit = AggregationCircuit::new::<SHPLONK>(
+        stage,
+        config,
+        params,
+        children,
+        VerifierUniversality::None,
+    );
+    let layout = kind.child_layout();
+    let boundaries = circuit
+        .previous_instances()
+        .iter()
+        .enumerate()
+        .map(|(i, instances)| {
+            AssignedBoundary::read(instances, &layout).ok_or(NodeError::ChildInstances(i))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let range = circuit.builder.range_chip();
+    let ctx = circuit.builder.main(0);
+    let whole = link(ctx, range.gate(), &boundaries);
+    let exposed = match digest {
+        Some(digest) if kind == NodeKind::Wrapper => {
+            root_statement(ctx, &range, &whole, digest).to_instances()
+        }
+        _ => whole.to_instances(),
+    };
+    // The SDK put the accumulator limbs first; our statement follows them.
+    circuit.builder.assigned_instances[0].extend(exposed);
+    Ok(circuit)
+}
+
+/// Builds the circuit as a keygen would, then sizes it: `k` and `lookup_bits` as given for
+/// leaves and inner nodes (the columns follow), and for the wrapper the smallest `k` from
+/// `k` up at which one advice column holds every cell.
+pub fn size_circuit(
+    circuit: &mut AggregationCircuit,
+    kind: NodeKind,
+    k: u32,
+) -> AggregationConfigParams {
+    if kind == NodeKind::Wrapper {
+        let stats = circuit.builder.statistics();
+        let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
+        let mut k = k;
+        while (1usize << k) - BLINDING_ROWS < advice {
+            k += 1;
+        }
+        circuit.builder.set_k(k as usize);
+    } else {
+        circuit.builder.set_k(k as usize);
+    }
+    circuit.calculate_params(Some(BLINDING_ROWS))
+}
+
+/// The circuit's public inputs as field values (the accumulator first).
+pub fn instances(circuit: &AggregationCircuit) -> Vec<Fr> {
+    circuit.builder.assigned_instances[0].iter().map(|v| *v.value()).collect()
+}

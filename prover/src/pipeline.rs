@@ -1,0 +1,354 @@
+//! `execute`, `prove` and `verify`: the stages in order, each a call into the pieces of
+//! this crate.
+
+use std::time::Instant;
+
+use circuits::segment::{prove_segment, SegmentStart, NUM_PUBLIC_INPUTS};
+use circuits::Fr;
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::halo2curves::bn256::G1Affine;
+use halo2_base::halo2_proofs::plonk::VerifyingKey;
+use snark_verifier_sdk::halo2::gen_dummy_snark_from_vk;
+use snark_verifier_sdk::{Snark, SHPLONK};
+use vm::{ExecutorConfig, Program};
+
+use crate::boundary::Boundary;
+use crate::keys::{Keys, NodeKey, TreeConfig};
+use crate::node::{build_circuit, instances, NodeKind, ACCUMULATOR_LIMBS};
+use crate::output::OutputDigest;
+use crate::plan::inner_levels;
+use crate::proof::{scalar_hex, Proof, PublicInputs};
+use crate::snark::{prove_evm, prove_poseidon, verify_evm};
+use crate::{ProveError, VerifyError};
+
+/// What a run did (fast mode: no trace, no proof).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Execution {
+    /// The program's identity.
+    pub program_id: Fr,
+    /// Cycles (circuit rows) the run took.
+    pub cycles: u64,
+    /// Segments at the configured segment size.
+    pub segments: u64,
+    /// The exit code (0 is success).
+    pub exit_code: u32,
+    /// The committed bytes.
+    pub output: Vec<u8>,
+    /// The digest a proof would state, if the output is one 32-byte COMMIT.
+    pub digest: Option<OutputDigest>,
+    /// KECCAK_PERMUTE calls.
+    pub keccak_calls: u64,
+    /// SECP256K1_RECOVER calls.
+    pub secp_calls: u64,
+}
+
+/// What a verified proof states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicOutput {
+    /// The program that ran.
+    pub program_id: Fr,
+    /// The 32 bytes it committed.
+    pub digest: OutputDigest,
+}
+
+/// A step of [`prove_with_progress`], as it finishes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The guest ran in trace mode.
+    Executed {
+        /// Cycles.
+        cycles: u64,
+        /// Segments.
+        segments: usize,
+        /// Seconds.
+        secs: f64,
+    },
+    /// Segment `index` (of `total`) is proved.
+    Segment {
+        /// From 0.
+        index: usize,
+        /// Segments in all.
+        total: usize,
+        /// Seconds.
+        secs: f64,
+    },
+    /// A node of the tree is proved.
+    Node {
+        /// `leaf` or `inner`.
+        kind: &'static str,
+        /// 0 for leaves, then up.
+        level: usize,
+        /// Its index in its level.
+        index: usize,
+        /// Nodes in its level.
+        total: usize,
+        /// The node's circuit and cost.
+        stats: NodeStats,
+    },
+    /// The wrapper is proved and the proof verified.
+    Wrapped {
+        /// The wrapper's circuit and cost.
+        stats: NodeStats,
+        /// Seconds of the final check ([`verify`]).
+        verify_secs: f64,
+    },
+}
+
+/// A node's circuit shape and what it cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeStats {
+    /// log2 rows.
+    pub k: u32,
+    /// Advice columns.
+    pub advice: usize,
+    /// Lookup advice columns.
+    pub lookup_advice: usize,
+    /// Fixed columns.
+    pub fixed: usize,
+    /// Polynomials its proof commits to (advice, lookup, fixed, permutation, quotient):
+    /// what verifying it costs the next node, at about 105k cells each.
+    pub committed_polys: usize,
+    /// Seconds to get the key (keygen, or a read from the cache).
+    pub key_secs: f64,
+    /// Seconds to prove (witness, proof and its check).
+    pub prove_secs: f64,
+}
+
+impl NodeStats {
+    fn new(key: &NodeKey, key_secs: f64, prove_secs: f64) -> Self {
+        let cs = key.pk.get_vk().cs();
+        let permutation_columns = cs.permutation().get_columns().len();
+        let degree = cs.degree();
+        Self {
+            k: key.config.degree,
+            advice: key.config.num_advice,
+            lookup_advice: key.config.num_lookup_advice,
+            fixed: key.config.num_fixed,
+            // Advice and fixed columns, three per lookup, a sigma per permuted column and
+            // a product per chunk of them, and the quotient's pieces.
+            committed_polys: cs.num_advice_columns()
+                + cs.num_fixed_columns()
+                + 3 * cs.lookups().len()
+                + permutation_columns
+                + permutation_columns.div_ceil(degree.saturating_sub(2).max(1))
+                + degree.saturating_sub(1),
+            key_secs,
+            prove_secs,
+        }
+    }
+}
+
+fn executor_config(config: &TreeConfig) -> ExecutorConfig {
+    ExecutorConfig { segment_po2: config.segment_po2, ..ExecutorConfig::default() }
+}
+
+/// Runs `elf` on `input` in fast mode.
+pub fn execute(elf: &[u8], input: &[u8], config: &TreeConfig) -> Result<Execution, ProveError> {
+    let program = Program::from_elf(elf).map_err(vm::VmError::from)?;
+    let summary = vm::execute_program(&program, input, &executor_config(config))?;
+    Ok(Execution {
+        program_id: circuits::paging::program_id(&program),
+        cycles: summary.cycles,
+        segments: summary.segments,
+        exit_code: summary.exit_code,
+        digest: OutputDigest::from_run(summary.syscalls.commit, &summary.output).ok(),
+        output: summary.output,
+        keccak_calls: summary.syscalls.keccak_permute,
+        secp_calls: summary.syscalls.secp256k1_recover,
+    })
+}
+
+/// Proves a run of `elf` on `input`. See [`prove_with_progress`].
+pub fn prove(elf: &[u8], input: &[u8], keys: &Keys) -> Result<Proof, ProveError> {
+    prove_with_progress(elf, input, keys, &mut |_| {})
+}
+
+/// Proves a run of `elf` on `input`, reporting each finished step to `progress`. The
+/// returned proof has passed [`verify`].
+///
+/// Refused before any proving: a run that fails or exits non-zero, a run that calls a
+/// precompile (no circuit proves those outputs yet), and an output that is not one
+/// 32-byte COMMIT.
+pub fn prove_with_progress(
+    elf: &[u8],
+    input: &[u8],
+    keys: &Keys,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Proof, ProveError> {
+    let config = keys.config().clone();
+    let program = Program::from_elf(elf).map_err(vm::VmError::from)?;
+    let t = Instant::now();
+    let (summary, records) = vm::trace_program(&program, input, &executor_config(&config))?;
+    if summary.exit_code != 0 {
+        return Err(ProveError::ExitCode(summary.exit_code));
+    }
+    let (keccak, secp) = (summary.syscalls.keccak_permute, summary.syscalls.secp256k1_recover);
+    if keccak + secp > 0 {
+        return Err(ProveError::UnprovedPrecompiles { keccak, secp });
+    }
+    let digest = OutputDigest::from_run(summary.syscalls.commit, &summary.output)?;
+    progress(Progress::Executed {
+        cycles: summary.cycles,
+        segments: records.len(),
+        secs: t.elapsed().as_secs_f64(),
+    });
+
+    // Segment proofs, each from the state the previous one left.
+    let segment_params = keys.params(config.segment_po2)?;
+    let segment_pk = keys.segment_key()?;
+    let mut start = SegmentStart::initial(&program);
+    let mut segment_snarks = Vec::with_capacity(records.len());
+    let mut boundaries = Vec::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let t = Instant::now();
+        let proof = prove_segment(&segment_params, &segment_pk, record, &start)?;
+        start.apply_segment(record);
+        boundaries.push(Boundary::from_segment(&proof.public_inputs));
+        segment_snarks.push(proof.snark);
+        progress(Progress::Segment {
+            index,
+            total: records.len(),
+            secs: t.elapsed().as_secs_f64(),
+        });
+    }
+    drop(segment_pk);
+    // The circuits refuse a broken link; checking it here first gives a typed error.
+    Boundary::link(&boundaries)?;
+
+    // Leaves, then inner levels, then the wrapper.
+    let mut nodes = Vec::with_capacity(segment_snarks.len());
+    let total = segment_snarks.len();
+    for (index, snark) in segment_snarks.into_iter().enumerate() {
+        let (node, stats) = prove_node(keys, NodeKind::Leaf, vec![snark], &digest)?;
+        nodes.push(node);
+        progress(Progress::Node { kind: "leaf", level: 0, index, total, stats });
+    }
+    for (level, groups) in inner_levels(nodes.len(), config.arity).into_iter().enumerate() {
+        let mut children = nodes.into_iter();
+        let mut next = Vec::with_capacity(groups.len());
+        let total = groups.len();
+        for (index, group) in groups.into_iter().enumerate() {
+            let group: Vec<Snark> = children.by_ref().take(group.len()).collect();
+            let (node, stats) = prove_node(keys, NodeKind::Inner, group, &digest)?;
+            next.push(node);
+            progress(Progress::Node { kind: "inner", level: level + 1, index, total, stats });
+        }
+        nodes = next;
+    }
+    let top = nodes.pop().ok_or(ProveError::Link(crate::boundary::LinkError::Empty))?;
+
+    let t = Instant::now();
+    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&top), &digest)?;
+    let key_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let params = keys.params(key.config.degree)?;
+    let circuit = build_circuit(
+        CircuitBuilderStage::Prover,
+        NodeKind::Wrapper,
+        key.config,
+        &params,
+        vec![top],
+        Some(&digest),
+    )?
+    .use_break_points(key.break_points.clone());
+    let values = instances(&circuit);
+    let public_inputs = PublicInputs::from_slice(&values)
+        .ok_or(ProveError::Keys("the wrapper's public inputs have the wrong length".into()))?;
+    let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
+    let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
+    drop(key);
+    let segments =
+        u32::try_from(records.len()).map_err(|_| ProveError::Keys("too many segments".into()))?;
+    let proof = Proof::new(digest, segments, summary.cycles, public_inputs, proof_bytes);
+    let t = Instant::now();
+    verify(&proof, circuits::paging::program_id(&program), keys)?;
+    progress(Progress::Wrapped { stats, verify_secs: t.elapsed().as_secs_f64() });
+    Ok(proof)
+}
+
+/// Proves one leaf or inner node over `children`.
+fn prove_node(
+    keys: &Keys,
+    kind: NodeKind,
+    children: Vec<Snark>,
+    digest: &OutputDigest,
+) -> Result<(Snark, NodeStats), ProveError> {
+    let t = Instant::now();
+    let key = keys.node_key(kind, &children, digest)?;
+    let key_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let params = keys.params(key.config.degree)?;
+    let circuit =
+        build_circuit(CircuitBuilderStage::Prover, kind, key.config, &params, children, None)?
+            .use_break_points(key.break_points.clone());
+    let values = instances(&circuit);
+    let snark = prove_poseidon(&params, &key.pk, circuit, values, true)?;
+    Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
+}
+
+/// A placeholder snark with `vk`'s protocol, for deriving the keys of the nodes above it.
+fn placeholder(
+    keys: &Keys,
+    vk: &VerifyingKey<G1Affine>,
+    kind: Option<NodeKind>,
+) -> Result<Snark, ProveError> {
+    let params = keys.params(vk.get_domain().k())?;
+    let (num_instance, accumulator) = match kind {
+        None => (NUM_PUBLIC_INPUTS, None),
+        Some(kind) => {
+            (kind.num_public_inputs(), Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()))
+        }
+    };
+    Ok(gen_dummy_snark_from_vk::<SHPLONK>(&params, vk, vec![num_instance], accumulator))
+}
+
+/// The wrapper's verifying key for a tree over `segments` segments, derived from the
+/// segment circuit's key up (cached like every node key).
+fn wrapper_vk(keys: &Keys, segments: usize) -> Result<VerifyingKey<G1Affine>, ProveError> {
+    let config = keys.config();
+    let segment_vk = keys.segment_key()?.get_vk().clone();
+    let segment = placeholder(keys, &segment_vk, None)?;
+    let leaf_vk = keys.node_vk(NodeKind::Leaf, &[segment])?;
+    let leaf = placeholder(keys, &leaf_vk, Some(NodeKind::Leaf))?;
+    let mut level: Vec<Snark> = vec![leaf; segments];
+    for groups in inner_levels(segments, config.arity) {
+        let mut next = Vec::with_capacity(groups.len());
+        for group in groups {
+            let vk = keys.node_vk(NodeKind::Inner, &level[group])?;
+            next.push(placeholder(keys, &vk, Some(NodeKind::Inner))?);
+        }
+        level = next;
+    }
+    keys.node_vk(NodeKind::Wrapper, &level)
+}
+
+/// Checks `proof` for the program `program_id` and returns what it states.
+///
+/// Checks, in order: the program id; that the public inputs encode the stated program id
+/// and digest; that the calldata encodes the public inputs and proof; the wrapper's
+/// SNARK against its verifying key (derived from `keys` for the proof's tree shape, never
+/// taken from the file); and the pairing check of the accumulator that every proof of the
+/// tree was folded into.
+pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput, VerifyError> {
+    if proof.program_id != program_id || proof.public_inputs.program_id != program_id {
+        return Err(VerifyError::ProgramMismatch {
+            expected: scalar_hex(&program_id),
+            found: scalar_hex(&proof.public_inputs.program_id),
+        });
+    }
+    let [hi, lo] = proof.output.halves();
+    if proof.public_inputs.digest_hi != hi || proof.public_inputs.digest_lo != lo {
+        return Err(VerifyError::StatementMismatch);
+    }
+    if proof.calldata != proof.expected_calldata() {
+        return Err(VerifyError::CalldataMismatch);
+    }
+    if proof.segments == 0 {
+        return Err(VerifyError::Shape);
+    }
+    let vk =
+        wrapper_vk(keys, proof.segments as usize).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    let params = keys.params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
+    Ok(PublicOutput { program_id, digest: proof.output })
+}

@@ -1,0 +1,100 @@
+//! The whole stack on a real program: `fibonacci-digest` over two 2^17-row segments is
+//! proved down to the wrapper and verified; the proof file round-trips; a flipped byte, a
+//! changed public input and another program id are rejected.
+//!
+//! About an hour on a 2-core machine from cold caches, so it is `#[ignore]`d in `make
+//! test` and run by `make test-e2e`.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use abi::io::InputBuilder;
+use circuits::Fr;
+use prover::{prove_with_progress, verify, Keys, Proof, PublicInputs, TreeConfig, VerifyError};
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+#[test]
+#[ignore = "an hour of proving; run by `make test-e2e`"]
+fn a_two_segment_program_is_proved_wrapped_and_verified() {
+    let config = TreeConfig { segment_po2: 17, ..TreeConfig::default() };
+    let keys = Keys::development(config);
+    let mut input = InputBuilder::new();
+    input.write(&20_000u32).unwrap();
+    let input = input.into_bytes();
+    let elf = guests::FIBONACCI_DIGEST_ELF;
+    let program_id = circuits::paging::program_id(&vm::Program::from_elf(elf).unwrap());
+
+    let t = Instant::now();
+    let proof = prove_with_progress(elf, &input, &keys, &mut |p| {
+        eprintln!("[{:>7.1}s, peak {:.0} MiB] {p:?}", t.elapsed().as_secs_f64(), peak_rss_mib())
+    })
+    .unwrap();
+    eprintln!(
+        "proved {} cycles in {} segments in {:.1}s ({:.0} cycles/s end to end), peak RSS {:.0} MiB, proof {} bytes, calldata {} bytes",
+        proof.cycles,
+        proof.segments,
+        t.elapsed().as_secs_f64(),
+        proof.cycles as f64 / t.elapsed().as_secs_f64(),
+        peak_rss_mib(),
+        proof.proof.len(),
+        proof.calldata.len()
+    );
+    assert_eq!(proof.segments, 2);
+    let output = verify(&proof, program_id, &keys).unwrap();
+    assert_eq!(output.digest.0[..8], 20_000u64.to_be_bytes());
+    assert_eq!(output.program_id, program_id);
+
+    // The file round-trips and still verifies.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proof.json");
+    proof.write(&path).unwrap();
+    let read = Proof::read(&path).unwrap();
+    assert_eq!(read, proof);
+    verify(&read, program_id, &keys).unwrap();
+
+    // Another program id.
+    let other = program_id + Fr::one();
+    assert!(matches!(verify(&proof, other, &keys), Err(VerifyError::ProgramMismatch { .. })));
+
+    // A flipped byte in the proof: the calldata no longer matches; with matching calldata
+    // the SNARK fails.
+    let mut flipped = proof.clone();
+    flipped.proof[100] ^= 1;
+    assert!(matches!(verify(&flipped, program_id, &keys), Err(VerifyError::CalldataMismatch)));
+    let flipped = Proof::new(
+        flipped.output,
+        flipped.segments,
+        flipped.cycles,
+        flipped.public_inputs,
+        flipped.proof,
+    );
+    assert!(matches!(verify(&flipped, program_id, &keys), Err(VerifyError::Snark(_))));
+
+    // A changed public input of the wrapper, everything else made consistent with it.
+    let mut inputs = proof.public_inputs;
+    inputs.accumulator[0] += Fr::one();
+    let changed =
+        Proof::new(proof.output, proof.segments, proof.cycles, inputs, proof.proof.clone());
+    assert!(matches!(verify(&changed, program_id, &keys), Err(VerifyError::Snark(_))));
+    // Another digest, its halves made consistent: the SNARK does not verify.
+    let mut digest = proof.output;
+    digest.0[31] ^= 1;
+    let [hi, lo] = digest.halves();
+    let inputs = PublicInputs { digest_hi: hi, digest_lo: lo, ..proof.public_inputs };
+    let changed = Proof::new(digest, proof.segments, proof.cycles, inputs, proof.proof.clone());
+    assert!(matches!(verify(&changed, program_id, &keys), Err(VerifyError::Snark(_))));
+    // The same bytes claimed for a one-segment tree: another wrapper key, no verification.
+    let reshaped =
+        Proof::new(proof.output, 1, proof.cycles, proof.public_inputs, proof.proof.clone());
+    assert!(verify(&reshaped, program_id, &keys).is_err());
+}

@@ -9,7 +9,7 @@
 //! - [`REVM_SMOKE_ELF`]: reads a 32-byte word, deploys and calls a contract with revm,
 //!   commits the 32-byte return data (`keccak256(word)`).
 //! - [`BLOCK_VALIDATOR_ELF`]: reads a `stateless::GuestInput` frame, validates the block
-//!   and commits its ABI-encoded `PublicValues`; an invalid block halts with
+//!   and commits `keccak256(abi.encode(PublicValues))`; an invalid block halts with
 //!   `stateless::INVALID_BLOCK_EXIT` plus the error's code and commits nothing.
 
 mod builder;

@@ -135,7 +135,7 @@ impl GuestRunner {
                 if summary.exit_code != 0 {
                     anyhow::bail!("native accepts, the guest rejects with {}", guest_said());
                 }
-                if summary.output != validated.public_values.to_bytes() {
+                if summary.output != validated.public_values.commitment().as_slice() {
                     anyhow::bail!("the guest commits other public values than native");
                 }
             }

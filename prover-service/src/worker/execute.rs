@@ -98,8 +98,10 @@ pub struct PublicValuesView {
     pub parent_state_root: String,
     /// The state root after the block.
     pub state_root: String,
-    /// The committed ABI encoding, hex.
+    /// The ABI encoding, hex.
     pub encoded: String,
+    /// `keccak256(encoded)`: the 32 bytes the guest commits and a proof states.
+    pub commitment: String,
 }
 
 /// An `execute` job's result.
@@ -162,7 +164,7 @@ pub(super) async fn run(
     Ok(StageOutcome::Finished { result: json, artifact })
 }
 
-/// The guest must halt with 0 and commit the native public values, byte for byte.
+/// The guest must halt with 0 and commit the digest of the native public values.
 fn check_agreement(summary: &ExecutionSummary, native: &PublicValues) -> Result<(), StageError> {
     if summary.exit_code != 0 {
         let said = summary.logs.last().map(String::as_str).unwrap_or("");
@@ -171,7 +173,7 @@ fn check_agreement(summary: &ExecutionSummary, native: &PublicValues) -> Result<
             summary.exit_code
         )));
     }
-    if summary.output != native.to_bytes() {
+    if summary.output != native.commitment().as_slice() {
         return Err(StageError::Permanent(
             "the guest committed other public values than native validation".to_string(),
         ));
@@ -202,6 +204,7 @@ fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult
             parent_state_root: values.parentStateRoot.to_string(),
             state_root: values.stateRoot.to_string(),
             encoded: format!("0x{}", hex::encode(values.to_bytes())),
+            commitment: values.commitment().to_string(),
         },
     }
 }

@@ -1,6 +1,7 @@
 //! The block-validator guest: reads one [`stateless::GuestInput`] frame, validates the
-//! block with the same library the host runs natively, and commits the ABI-encoded
-//! [`stateless::PublicValues`] (192 bytes).
+//! block with the same library the host runs natively, and commits the 32-byte
+//! `keccak256(abi.encode(PublicValues))` ([`stateless::PublicValues::commitment`]), the
+//! digest a whole-program proof states. The host keeps the full public values beside it.
 //!
 //! An invalid block commits nothing: the guest logs the reason and halts with
 //! [`stateless::INVALID_BLOCK_EXIT`] plus the error's code, so the host learns the kind
@@ -28,7 +29,9 @@ fn main() {
         .map_err(ValidationError::Input)
         .and_then(|input| validate_block(&input));
     match outcome {
-        Ok(validated) => guest_runtime::io::commit_bytes(&validated.public_values.to_bytes()),
+        Ok(validated) => {
+            guest_runtime::io::commit_bytes(validated.public_values.commitment().as_slice())
+        }
         Err(error) => {
             guest_runtime::io::log(&format!("invalid block: {error}"));
             guest_runtime::syscall::halt(error.exit_code());

@@ -88,3 +88,34 @@ fn bad_input_gets_a_clear_error_and_a_failing_status() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("exit code:    101"));
 }
+
+#[test]
+fn prove_refuses_a_run_that_calls_a_precompile_before_proving() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, guests::KECCAK_ELF);
+    let out = prover_service()
+        .args(["prove", "--frame-hex", "616263", "--segment-po2", "17", "--elf"])
+        .arg(&elf)
+        .arg("--out")
+        .arg(dir.path().join("proof.json"))
+        .arg("--keys-dir")
+        .arg(dir.path().join("keys"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("KECCAK_PERMUTE"), "{stderr}");
+    assert!(!dir.path().join("proof.json").exists(), "no proof file is written");
+}
+
+#[test]
+fn verify_refuses_a_file_that_is_not_a_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proof.json");
+    std::fs::write(&path, "{\"version\": 1}").unwrap();
+    let out =
+        prover_service().arg("verify").arg(&path).args(["--program-id", "0x01"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a proof file"), "{stderr}");
+}

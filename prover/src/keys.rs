@@ -98,6 +98,9 @@ struct Sidecar {
     config: AggregationConfigParams,
     break_points: MultiPhaseThreadBreakPoints,
     pk_sha256: String,
+    /// The verifying key (halo2's raw bytes, hex), so that verifying needs no proving key.
+    #[serde(default)]
+    vk: Option<String>,
 }
 
 /// Parameters and keys for one tree configuration.
@@ -110,6 +113,7 @@ pub struct Keys {
     /// Verifying keys of the node circuits met so far, by id (small; the proving keys are
     /// large and live on disk between uses).
     vks: Mutex<HashMap<String, VerifyingKey<G1Affine>>>,
+    segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
 }
 
 /// The default directory of cached proving keys: `$ZKVM_KEYS_DIR`, else
@@ -142,7 +146,14 @@ impl Keys {
     /// Keys for `config`, parameters from `source`, node keys cached in `key_dir` (none:
     /// in memory only).
     pub fn new(config: TreeConfig, source: ParamsSource, key_dir: Option<PathBuf>) -> Self {
-        Self { config, source, key_dir, params: Mutex::default(), vks: Mutex::default() }
+        Self {
+            config,
+            source,
+            key_dir,
+            params: Mutex::default(),
+            vks: Mutex::default(),
+            segment_vk: Mutex::default(),
+        }
     }
 
     /// Development keys: insecure parameters, keys cached in [`default_key_dir`].
@@ -168,6 +179,21 @@ impl Keys {
         let params = Arc::new(params);
         cache.insert(k, params.clone());
         Ok(params)
+    }
+
+    /// The segment circuit's verifying key (kept in memory once made).
+    pub fn segment_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
+        let mut slot = self.segment_vk.lock().map_err(|_| ProveError::Poisoned)?;
+        if let Some(vk) = slot.as_ref() {
+            return Ok(vk.clone());
+        }
+        let k = self.config.segment_po2;
+        let params = self.params(k)?;
+        let circuit = circuits::segment::SegmentCircuit::keygen(k);
+        let vk =
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
+        *slot = Some(vk.clone());
+        Ok(vk)
     }
 
     /// The segment circuit's proving key (seconds to make, gigabytes to keep: made per run).
@@ -244,6 +270,10 @@ impl Keys {
         if let Some(vk) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
             return Ok(vk.clone());
         }
+        if let Some(vk) = self.read_cached_vk(kind, &id) {
+            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, vk.clone());
+            return Ok(vk);
+        }
         let key = self.node_key(kind, children, &OutputDigest([0; 32]))?;
         Ok(key.pk.get_vk().clone())
     }
@@ -294,6 +324,22 @@ impl Keys {
         Some((dir.join(format!("{base}.pk")), dir.join(format!("{base}.json"))))
     }
 
+    /// The verifying key from a sidecar, when it has one for this id.
+    fn read_cached_vk(&self, kind: NodeKind, id: &str) -> Option<VerifyingKey<G1Affine>> {
+        let (_, sidecar_path) = self.paths(kind, id)?;
+        let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
+        if sidecar.id != id {
+            return None;
+        }
+        let bytes = hex::decode(sidecar.vk?).ok()?;
+        VerifyingKey::read::<_, AggregationCircuit>(
+            &mut &bytes[..],
+            SerdeFormat::RawBytes,
+            sidecar.config,
+        )
+        .ok()
+    }
+
     fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {
         let (pk_path, sidecar_path) = self.paths(kind, id)?;
         let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
@@ -336,6 +382,11 @@ impl Keys {
                 config: key.config,
                 break_points: key.break_points.clone(),
                 pk_sha256: sha256_file(&partial)?,
+                vk: {
+                    let mut bytes = Vec::new();
+                    key.pk.get_vk().write(&mut bytes, SerdeFormat::RawBytes)?;
+                    Some(hex::encode(bytes))
+                },
             };
             fs::rename(&partial, &pk_path)?;
             fs::write(&sidecar_path, serde_json::to_vec_pretty(&sidecar)?)?;

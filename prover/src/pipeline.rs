@@ -306,7 +306,7 @@ fn placeholder(
 /// segment circuit's key up (cached like every node key).
 fn wrapper_vk(keys: &Keys, segments: usize) -> Result<VerifyingKey<G1Affine>, ProveError> {
     let config = keys.config();
-    let segment_vk = keys.segment_key()?.get_vk().clone();
+    let segment_vk = keys.segment_vk()?;
     let segment = placeholder(keys, &segment_vk, None)?;
     let leaf_vk = keys.node_vk(NodeKind::Leaf, &[segment])?;
     let leaf = placeholder(keys, &leaf_vk, Some(NodeKind::Leaf))?;

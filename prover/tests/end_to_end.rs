@@ -94,7 +94,6 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
     let changed = Proof::new(digest, proof.segments, proof.cycles, inputs, proof.proof.clone());
     assert!(matches!(verify(&changed, program_id, &keys), Err(VerifyError::Snark(_))));
     // The same bytes claimed for a one-segment tree: another wrapper key, no verification.
-    let reshaped =
-        Proof::new(proof.output, 1, proof.cycles, proof.public_inputs, proof.proof.clone());
+    let reshaped = Proof::new(proof.output, 1, proof.cycles, proof.public_inputs, proof.proof);
     assert!(verify(&reshaped, program_id, &keys).is_err());
 }

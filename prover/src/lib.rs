@@ -68,6 +68,9 @@ pub enum ProveError {
     /// The output is not one 32-byte COMMIT.
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    /// The run has more segments than a proof may cover.
+    #[error("the run has {0} segments, more than a proof covers (65536)")]
+    TooManySegments(usize),
     /// The segments do not link (an executor bug: the records disagree).
     #[error("the segment records do not link: {0}")]
     Link(#[from] boundary::LinkError),
@@ -111,8 +114,8 @@ pub enum VerifyError {
     /// The calldata is not the encoding of the public inputs and proof bytes.
     #[error("the calldata does not encode the proof")]
     CalldataMismatch,
-    /// The tree shape is unusable (no segments).
-    #[error("a proof covers at least one segment")]
+    /// The tree shape is unusable (no segments, or more than `MAX_SEGMENTS`).
+    #[error("a proof covers between 1 and 65536 segments")]
     Shape,
     /// The verifying key could not be derived.
     #[error("verifying key: {0}")]

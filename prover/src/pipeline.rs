@@ -21,6 +21,10 @@ use crate::proof::{scalar_hex, Proof, PublicInputs};
 use crate::snark::{prove_evm, prove_poseidon, verify_evm};
 use crate::{ProveError, VerifyError};
 
+/// The most segments a proof may cover (2^16 segments of 2^18 rows: 17 G cycles). A file
+/// that claims more is refused before any key is derived for it.
+pub const MAX_SEGMENTS: u32 = 1 << 16;
+
 /// What a run did (fast mode: no trace, no proof).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Execution {
@@ -187,6 +191,10 @@ pub fn prove_with_progress(
         return Err(ProveError::UnprovedPrecompiles { keccak, secp });
     }
     let digest = OutputDigest::from_run(summary.syscalls.commit, &summary.output)?;
+    let segments = u32::try_from(records.len())
+        .ok()
+        .filter(|&n| n <= MAX_SEGMENTS)
+        .ok_or(ProveError::TooManySegments(records.len()))?;
     progress(Progress::Executed {
         cycles: summary.cycles,
         segments: records.len(),
@@ -257,8 +265,6 @@ pub fn prove_with_progress(
     let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
     let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
     drop(key);
-    let segments =
-        u32::try_from(records.len()).map_err(|_| ProveError::Keys("too many segments".into()))?;
     let proof = Proof::new(digest, segments, summary.cycles, public_inputs, proof_bytes);
     let t = Instant::now();
     verify(&proof, circuits::paging::program_id(&program), keys)?;
@@ -343,7 +349,7 @@ pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput
     if proof.calldata != proof.expected_calldata() {
         return Err(VerifyError::CalldataMismatch);
     }
-    if proof.segments == 0 {
+    if proof.segments == 0 || proof.segments > MAX_SEGMENTS {
         return Err(VerifyError::Shape);
     }
     let vk =

@@ -41,7 +41,8 @@ pub mod snark;
 pub use keys::{Keys, ParamsSource, TreeConfig};
 pub use output::OutputDigest;
 pub use pipeline::{
-    execute, prove, prove_with_progress, verify, Execution, Progress, PublicOutput,
+    execute, prove, prove_with_progress, verify, Execution, NodeStats, Progress, PublicOutput,
+    MAX_SEGMENTS,
 };
 pub use proof::{Proof, ProofFileError, PublicInputs};
 

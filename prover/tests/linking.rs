@@ -159,6 +159,10 @@ fn the_last_segment_must_halt_with_exit_code_zero() {
     let (b, id, digest) = honest();
     // A prefix of the run: it has not halted.
     assert!(!one_node(&b[..b.len() - 1], &digest, id));
+    // The whole run with only the halt flag cleared: the halt check alone objects.
+    let mut running = b.clone();
+    running.last_mut().unwrap().halted = false;
+    assert!(!one_node(&running, &digest, id));
     let mut failed = b;
     failed.last_mut().unwrap().exit_code = 1;
     assert!(!one_node(&failed, &digest, id));

@@ -56,6 +56,8 @@ pub struct TreeConfig {
     pub arity: usize,
     /// The smallest log2 rows the wrapper may have; it grows until one column suffices.
     pub wrapper_min_k: u32,
+    /// The largest log2 rows the wrapper may have (memory); past it, it takes columns.
+    pub wrapper_max_k: u32,
     /// Bits of the range-check table of the leaves and inner nodes (below their `k`).
     pub lookup_bits: usize,
     /// Bits of the wrapper's range-check table (below `wrapper_min_k`).
@@ -70,6 +72,7 @@ impl Default for TreeConfig {
             inner_k: 21,
             arity: 2,
             wrapper_min_k: 21,
+            wrapper_max_k: 22,
             lookup_bits: 20,
             wrapper_lookup_bits: 20,
         }
@@ -214,6 +217,9 @@ impl Keys {
         hasher.update(kind.name());
         let (k, bits) = self.node_size(kind);
         hasher.update(k.to_le_bytes());
+        if kind == NodeKind::Wrapper {
+            hasher.update(self.config.wrapper_max_k.to_le_bytes());
+        }
         hasher.update(bits.to_le_bytes());
         hasher.update((children.len() as u64).to_le_bytes());
         for child in children {
@@ -298,7 +304,7 @@ impl Keys {
             children.to_vec(),
             Some(digest),
         )?;
-        let config = size_circuit(&mut circuit, kind, k);
+        let config = size_circuit(&mut circuit, kind, k, self.config.wrapper_max_k);
         let params = self.params(config.degree)?;
         let vk =
             keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;

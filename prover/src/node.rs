@@ -8,8 +8,9 @@
 //!   Leaves and inner nodes expose `accumulator ‖ boundary` (12 + 12 fields).
 //! - The **wrapper** verifies the top node, proves the root statement
 //!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
-//!   digest_lo` (12 + 3 fields). It is configured with one advice column, the smallest `k`
-//!   that fits, because every column of it costs gas on L1.
+//!   digest_lo` (12 + 3 fields). It is configured with one advice column at the smallest
+//!   `k` that fits, because every column of it costs gas on L1, up to a `k` whose proof
+//!   still fits in memory; past that it takes more columns.
 
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
@@ -142,19 +143,22 @@ pub fn build_circuit(
     Ok(circuit)
 }
 
-/// Builds the circuit as a keygen would, then sizes it: `k` and `lookup_bits` as given for
-/// leaves and inner nodes (the columns follow), and for the wrapper the smallest `k` from
-/// `k` up at which one advice column holds every cell.
+/// Sizes a circuit built for keygen: `k` as given for leaves and inner nodes (the columns
+/// follow), and for the wrapper the smallest `k` from `k` up at which one advice column
+/// holds every cell, but at most `max_k`: past that the proof does not fit in memory
+/// (a 2^23-row wrapper proof was killed at 23 GiB on the 24 GiB machine), so the wrapper
+/// takes a second column instead.
 pub fn size_circuit(
     circuit: &mut AggregationCircuit,
     kind: NodeKind,
     k: u32,
+    max_k: u32,
 ) -> AggregationConfigParams {
     if kind == NodeKind::Wrapper {
         let stats = circuit.builder.statistics();
         let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
         let mut k = k;
-        while (1usize << k) - BLINDING_ROWS < advice {
+        while k < max_k && (1usize << k) - BLINDING_ROWS < advice {
             k += 1;
         }
         circuit.builder.set_k(k as usize);

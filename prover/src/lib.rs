@@ -10,7 +10,7 @@
 //! let keys = Keys::development(TreeConfig::default());
 //! let proof = prove(&elf, &input, &keys)?;
 //! let output = verify(&proof, proof.program_id(), &keys)?;
-//! println!("the program committed 0x{}", hex::encode(output.digest.0));
+//! println!("the program committed {:?}", output.digest);
 //! # Ok(()) }
 //! ```
 //!

@@ -251,6 +251,17 @@ impl Keys {
     ) -> Result<NodeKey, ProveError> {
         let svk_params = self.params(self.config.segment_po2)?;
         let id = self.node_id(kind, children, &svk_params)?;
+        self.key_with_id(kind, children, digest, id)
+    }
+
+    /// [`Keys::node_key`] once the key's id is known.
+    fn key_with_id(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        digest: &OutputDigest,
+        id: String,
+    ) -> Result<NodeKey, ProveError> {
         let key = match self.read_cached(kind, &id) {
             Some(key) => key,
             None => {
@@ -280,7 +291,7 @@ impl Keys {
             self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, vk.clone());
             return Ok(vk);
         }
-        let key = self.node_key(kind, children, &OutputDigest([0; 32]))?;
+        let key = self.key_with_id(kind, children, &OutputDigest([0; 32]), id)?;
         Ok(key.pk.get_vk().clone())
     }
 

@@ -10,18 +10,9 @@ use std::time::Instant;
 
 use abi::io::InputBuilder;
 use circuits::Fr;
-use prover::{prove_with_progress, verify, Keys, Proof, PublicInputs, TreeConfig, VerifyError};
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+use prover::{
+    peak_rss_mib, prove_with_progress, verify, Keys, Proof, PublicInputs, TreeConfig, VerifyError,
+};
 
 #[test]
 #[ignore = "an hour of proving; run by `make test-e2e`"]

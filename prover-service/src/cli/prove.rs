@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use prover::{Keys, ParamsSource, Progress, Proof, TreeConfig};
+use prover::{peak_rss_mib, Keys, ParamsSource, Progress, Proof, TreeConfig};
 
 use super::execute::{build_input, InputArgs};
 
@@ -73,17 +73,6 @@ pub(crate) struct VerifyArgs {
     elf: Option<PathBuf>,
     #[command(flatten)]
     stack: StackArgs,
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn report(step: &Progress) {

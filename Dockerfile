@@ -2,14 +2,16 @@
 #
 # Stage 1 builds on Debian bookworm with the same toolchains as CI: rustup's stable Rust
 # for the host, Debian's rustc-web/cargo-web (from bookworm-updates/security, as on the
-# CI machines) for the riscv32im guests.
+# CI machines) for the riscv32im guests; Node.js with npm `solc@0.8.19` (tools/) compiles
+# contracts/ (the `calldata` command embeds Rollup.sol's ABI).
 FROM rust:1-bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        rustc-web cargo-web rust-web-src lld \
+        rustc-web cargo-web rust-web-src lld nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+RUN npm install --prefix tools --no-audit --no-fund --ignore-scripts --silent
 RUN cargo build --release --locked -p prover-service -p guests
 
 # Stage 2: just the binary and the example guest ELFs.

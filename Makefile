@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run run-guests bench-service test test-e2e test-full bench bench-prover bench-tree profile-guest conformance-vm lint fmt
+.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -36,7 +36,7 @@ test: deps lint
 	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
 	  $(CARGO) test --workspace --lib --bins --tests --locked --profile ci; \
 	  status=$$?; ./scripts/postgres.sh stop; exit $$status
-	$(CARGO) test --workspace --doc --locked
+	$(CARGO) test --workspace --doc --locked --profile ci
 	$(GUEST_LIBS) test $(GUEST_LIBS_ARGS)
 
 lint:
@@ -66,6 +66,17 @@ bench-prover: deps
 ## program end to end (fibonacci-digest at about 1M cycles; TREE_BENCH_N, TREE_BENCH_PO2).
 bench-tree: deps
 	$(CARGO) bench -p prover --bench tree --locked
+
+## What a proof costs on L1, on anvil with the committed proof: gas of submitBlockProof and
+## of the verifier alone, the verifier's bytecode size, calldata sizes.
+bench-gas: deps
+	$(CARGO) bench -p contracts --bench gas --locked
+
+## Make the contracts' test fixture again: prove the public-values guest (about 35 minutes
+## on 2 cores with cached keys, 20 GiB), write contracts/fixtures/ and the generated
+## contracts/solidity/Halo2Verifier.sol.
+contracts-fixture: deps
+	$(CARGO) run --profile ci -p contracts --example fixture --locked
 
 ## The API under load: submissions/s and status reads/s on SQLite and PostgreSQL.
 bench-service: deps

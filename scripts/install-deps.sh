@@ -5,7 +5,8 @@
 #   rustc-web cargo-web rust-web-src lld   the guest toolchain (DESIGN.md §3)
 #   qemu-user                              qemu-riscv32, for the executor's differential tests
 #   postgresql                             the job store's second backend, for the service tests
-#   nodejs npm, then tools/ (npm)          anvil, the Ethereum node the service tests run against
+#   nodejs npm, then tools/ (npm)          anvil, the Ethereum node the tests run against, and
+#                                          solc 0.8.19 (solcjs), which compiles contracts/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,12 +30,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 anvil=tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-if [ ! -x "$anvil" ]; then
-  echo "install-deps: installing anvil (npm @foundry-rs/anvil) into tools/"
+solc=tools/node_modules/solc/soljson.js
+if [ ! -x "$anvil" ] || [ ! -f "$solc" ]; then
+  echo "install-deps: installing anvil (npm @foundry-rs/anvil) and solc 0.8.19 (npm solc) into tools/"
   # The platform package ships the binary; its installer script is not needed.
   npm install --prefix tools --no-audit --no-fund --ignore-scripts --silent
 fi
 [ -x "$anvil" ] || { echo "install-deps: $anvil is still missing" >&2; exit 1; }
+[ -f "$solc" ] || { echo "install-deps: $solc is still missing" >&2; exit 1; }
 
 for tool in /usr/bin/rustc /usr/bin/cargo ld.lld qemu-riscv32; do
   command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool is still missing" >&2; exit 1; }

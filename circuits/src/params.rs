@@ -20,7 +20,10 @@ use halo2_base::halo2_proofs::{
         ff::{BatchInvert, PrimeField},
         group::{prime::PrimeCurveAffine, Curve, Group},
     },
-    poly::{commitment::Params, kzg::commitment::ParamsKZG},
+    poly::{
+        commitment::{Params, ParamsProver},
+        kzg::commitment::ParamsKZG,
+    },
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -107,6 +110,34 @@ pub fn dev_params(k: u32) -> Result<ParamsKZG<Bn256>, ParamsError> {
     params.write(&mut BufWriter::new(file)).map_err(write)?;
     fs::rename(&partial, &path).map_err(write)?;
     Ok(params)
+}
+
+/// The part of size-`k` parameters a KZG verifier reads: `g[0]`, `g2` and `s·g2`, and no
+/// other point (kilobytes, not gigabytes). Verifying keys, EVM verifiers and accumulator
+/// checks need nothing more; committing, and so proving, needs the whole parameters.
+pub fn verifier_part(params: &ParamsKZG<Bn256>) -> ParamsKZG<Bn256> {
+    params.from_parts(
+        params.k(),
+        vec![params.get_g()[0]],
+        Some(Vec::new()),
+        params.g2(),
+        params.s_g2(),
+    )
+}
+
+/// [`verifier_part`] of the development parameters of size `k`, computed from the seed
+/// without generating the parameters.
+pub fn dev_verifier_params(k: u32) -> ParamsKZG<Bn256> {
+    let secret = Fr::random(ChaCha20Rng::seed_from_u64(DEV_SEED));
+    let g2 = G2Affine::generator();
+    let carrier = ParamsKZG::<Bn256>::setup(1, ChaCha20Rng::seed_from_u64(0));
+    carrier.from_parts(
+        k,
+        vec![G1Affine::generator()],
+        Some(Vec::new()),
+        g2,
+        (g2 * secret).to_affine(),
+    )
 }
 
 /// Bits of the scalar one window of the fixed-base table covers.
@@ -225,5 +256,15 @@ mod tests {
             fast.write(&mut b).expect("write");
             assert!(a == b, "k = {k}: the parameters differ");
         }
+    }
+
+    #[test]
+    fn the_dev_verifier_part_is_the_dev_parameters_verifier_part() {
+        let secret = Fr::random(ChaCha20Rng::seed_from_u64(DEV_SEED));
+        let part = verifier_part(&fast_setup(5, secret));
+        let dev = dev_verifier_params(5);
+        assert_eq!(dev.k(), 5);
+        assert_eq!(dev.get_g(), part.get_g());
+        assert_eq!((dev.g2(), dev.s_g2()), (part.g2(), part.s_g2()));
     }
 }

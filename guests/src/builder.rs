@@ -13,8 +13,8 @@ use std::process::Command;
 /// The rustc target of every guest.
 pub const GUEST_TARGET: &str = "riscv32im-risc0-zkvm-elf";
 /// The guest programs of the guest workspace, by package name.
-pub const GUEST_PROGRAMS: [&str; 5] =
-    ["fibonacci", "fibonacci-digest", "keccak", "revm-smoke", "block-validator"];
+pub const GUEST_PROGRAMS: [&str; 6] =
+    ["fibonacci", "fibonacci-digest", "public-values", "keccak", "revm-smoke", "block-validator"];
 /// The Debian toolchain that builds guests (packages rustc-web, cargo-web, rust-web-src).
 pub const GUEST_RUSTC: &str = "/usr/bin/rustc";
 /// Cargo of the guest toolchain.

@@ -22,9 +22,10 @@ pub use builder::{
 include!(concat!(env!("OUT_DIR"), "/elfs.rs"));
 
 /// The guest ELFs by program name, in the order of [`GUEST_PROGRAMS`].
-pub const GUEST_ELFS: [(&str, &[u8]); 5] = [
+pub const GUEST_ELFS: [(&str, &[u8]); 6] = [
     ("fibonacci", FIBONACCI_ELF),
     ("fibonacci-digest", FIBONACCI_DIGEST_ELF),
+    ("public-values", PUBLIC_VALUES_ELF),
     ("keccak", KECCAK_ELF),
     ("revm-smoke", REVM_SMOKE_ELF),
     ("block-validator", BLOCK_VALIDATOR_ELF),

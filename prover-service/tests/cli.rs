@@ -1,4 +1,5 @@
-//! The `prover-service execute` command line on the example guests and on bad input.
+//! The `prover-service` command line (`execute`, `prove`, `verify`, `calldata`,
+//! `export-verifier`) on the example guests, the contracts' fixture and bad input.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use std::process::Command;
@@ -118,4 +119,60 @@ fn verify_refuses_a_file_that_is_not_a_proof() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("not a proof file"), "{stderr}");
+}
+
+#[test]
+fn calldata_prints_the_submission_of_a_proof_for_its_public_values() {
+    let values = contracts::fixture::public_values();
+    let proof = contracts::fixture::proof().unwrap();
+    let encoded = format!("0x{}", hex::encode(values.to_bytes()));
+    let out = prover_service()
+        .arg("calldata")
+        .arg(contracts::fixture::proof_path())
+        .args(["--public-values", &encoded])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let expected = contracts::submit_calldata(&values, &proof).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("0x{}", hex::encode(expected)));
+
+    // Public values the proof does not commit, and bytes that are no encoding at all.
+    let mut other = values;
+    other.blockNumber += 1;
+    for (bad, error) in [
+        (format!("0x{}", hex::encode(other.to_bytes())), "keccak256(abi.encode"),
+        ("0x1234".to_string(), "not an ABI-encoded PublicValues"),
+        ("zz".to_string(), "not hex"),
+    ] {
+        let out = prover_service()
+            .arg("calldata")
+            .arg(contracts::fixture::proof_path())
+            .args(["--public-values", &bad])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(error), "{bad}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn export_verifier_without_the_parameters_fails_clearly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("Verifier.sol");
+    let out = prover_service()
+        .args(["export-verifier", "--segment-po2", "17", "--params-dir"])
+        .arg(dir.path().join("missing"))
+        .arg("--out")
+        .arg(&out_path)
+        .arg("--keys-dir")
+        .arg(dir.path().join("keys"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("kzg_bn254_17.srs"), "{stderr}");
+    assert!(!out_path.exists());
 }

@@ -115,7 +115,7 @@ pub struct Keys {
     params: Mutex<HashMap<u32, Arc<ParamsKZG<Bn256>>>>,
     /// Verifying keys of the node circuits met so far, by id (small; the proving keys are
     /// large and live on disk between uses).
-    vks: Mutex<HashMap<String, VerifyingKey<G1Affine>>>,
+    vks: Mutex<HashMap<String, (VerifyingKey<G1Affine>, AggregationConfigParams)>>,
     segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
 }
 
@@ -270,7 +270,10 @@ impl Keys {
                 key
             }
         };
-        self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, key.pk.get_vk().clone());
+        self.vks
+            .lock()
+            .map_err(|_| ProveError::Poisoned)?
+            .insert(id, (key.pk.get_vk().clone(), key.config));
         Ok(key)
     }
 
@@ -282,17 +285,27 @@ impl Keys {
         kind: NodeKind,
         children: &[Snark],
     ) -> Result<VerifyingKey<G1Affine>, ProveError> {
+        Ok(self.node_vk_with_config(kind, children)?.0)
+    }
+
+    /// [`Keys::node_vk`] with the circuit's configuration, which reading the key back from
+    /// its bytes needs.
+    pub fn node_vk_with_config(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+    ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
         let svk_params = self.params(self.config.segment_po2)?;
         let id = self.node_id(kind, children, &svk_params)?;
-        if let Some(vk) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
-            return Ok(vk.clone());
+        if let Some(found) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
+            return Ok(found.clone());
         }
-        if let Some(vk) = self.read_cached_vk(kind, &id) {
-            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, vk.clone());
-            return Ok(vk);
+        if let Some(found) = self.read_cached_vk(kind, &id) {
+            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, found.clone());
+            return Ok(found);
         }
         let key = self.key_with_id(kind, children, &OutputDigest([0; 32]), id)?;
-        Ok(key.pk.get_vk().clone())
+        Ok((key.pk.get_vk().clone(), key.config))
     }
 
     fn keygen(
@@ -342,19 +355,24 @@ impl Keys {
     }
 
     /// The verifying key from a sidecar, when it has one for this id.
-    fn read_cached_vk(&self, kind: NodeKind, id: &str) -> Option<VerifyingKey<G1Affine>> {
+    fn read_cached_vk(
+        &self,
+        kind: NodeKind,
+        id: &str,
+    ) -> Option<(VerifyingKey<G1Affine>, AggregationConfigParams)> {
         let (_, sidecar_path) = self.paths(kind, id)?;
         let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
         if sidecar.id != id {
             return None;
         }
         let bytes = hex::decode(sidecar.vk?).ok()?;
-        VerifyingKey::read::<_, AggregationCircuit>(
+        let vk = VerifyingKey::read::<_, AggregationCircuit>(
             &mut &bytes[..],
             SerdeFormat::RawBytes,
             sidecar.config,
         )
-        .ok()
+        .ok()?;
+        Some((vk, sidecar.config))
     }
 
     fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {

@@ -37,14 +37,16 @@ mod pipeline;
 pub mod plan;
 pub mod proof;
 pub mod snark;
+pub mod verifier;
 
 pub use keys::{Keys, ParamsSource, TreeConfig};
 pub use output::OutputDigest;
 pub use pipeline::{
-    execute, prove, prove_with_progress, verify, Execution, NodeStats, Progress, PublicOutput,
-    MAX_SEGMENTS,
+    execute, prove, prove_with_progress, verify, wrapper_vk, Execution, NodeStats, Progress,
+    PublicOutput, MAX_SEGMENTS,
 };
-pub use proof::{Proof, ProofFileError, PublicInputs};
+pub use proof::{scalar_word, Proof, ProofFileError, PublicInputs};
+pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
 
 use circuits::params::ParamsError;
 use circuits::segment::ProveError as SegmentProveError;

@@ -8,6 +8,7 @@ use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::G1Affine;
 use halo2_base::halo2_proofs::plonk::VerifyingKey;
+use snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
 use snark_verifier_sdk::halo2::gen_dummy_snark_from_vk;
 use snark_verifier_sdk::{Snark, SHPLONK};
 use vm::{ExecutorConfig, Program};
@@ -308,9 +309,13 @@ fn placeholder(
     Ok(gen_dummy_snark_from_vk::<SHPLONK>(&params, vk, vec![num_instance], accumulator))
 }
 
-/// The wrapper's verifying key for a tree over `segments` segments, derived from the
-/// segment circuit's key up (cached like every node key).
-fn wrapper_vk(keys: &Keys, segments: usize) -> Result<VerifyingKey<G1Affine>, ProveError> {
+/// The wrapper's verifying key for a tree over `segments` segments, with its circuit's
+/// configuration, derived from the segment circuit's key up (cached like every node key).
+/// The key depends on the tree's shape, so on `segments`.
+pub fn wrapper_vk(
+    keys: &Keys,
+    segments: usize,
+) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
     let config = keys.config();
     let segment_vk = keys.segment_vk()?;
     let segment = placeholder(keys, &segment_vk, None)?;
@@ -325,7 +330,7 @@ fn wrapper_vk(keys: &Keys, segments: usize) -> Result<VerifyingKey<G1Affine>, Pr
         }
         level = next;
     }
-    keys.node_vk(NodeKind::Wrapper, &level)
+    keys.node_vk_with_config(NodeKind::Wrapper, &level)
 }
 
 /// Checks `proof` for the program `program_id` and returns what it states.
@@ -352,7 +357,7 @@ pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput
     if proof.segments == 0 || proof.segments > MAX_SEGMENTS {
         return Err(VerifyError::Shape);
     }
-    let vk =
+    let (vk, _) =
         wrapper_vk(keys, proof.segments as usize).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     let params = keys.params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;

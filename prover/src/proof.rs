@@ -29,14 +29,19 @@ use crate::output::OutputDigest;
 /// The current file format.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// A BN254 scalar as a 32-byte big-endian word, the EVM's (and the calldata's) form.
+pub fn scalar_word(f: &Fr) -> [u8; 32] {
+    let mut be = f.to_bytes();
+    be.reverse();
+    be
+}
+
 /// A BN254 scalar as `0x` + 64 big-endian hex digits.
 mod scalar {
     use super::*;
 
     pub(crate) fn to_hex(f: &Fr) -> String {
-        let mut be = f.to_bytes();
-        be.reverse();
-        format!("0x{}", hex::encode(be))
+        format!("0x{}", hex::encode(scalar_word(f)))
     }
 
     pub(crate) fn from_hex(text: &str) -> Option<Fr> {
@@ -81,7 +86,7 @@ mod scalars {
     }
 }
 
-mod bytes_hex {
+pub(crate) mod bytes_hex {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {

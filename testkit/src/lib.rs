@@ -1,4 +1,6 @@
 //! Test support shared by the workspace's test suites.
 
+#[cfg(feature = "anvil")]
+pub mod anvil;
 pub mod random_program;
 pub mod syscall_program;

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod execute;
+mod l1;
 mod prove;
 mod serve;
 
@@ -27,6 +28,10 @@ enum Command {
     Prove(prove::ProveArgs),
     /// Verify a proof file for a program; exits 0 only if it verifies.
     Verify(prove::VerifyArgs),
+    /// Generate the Solidity verifier of the final SNARK for the configured parameters.
+    ExportVerifier(l1::ExportVerifierArgs),
+    /// Print the calldata of `Rollup.submitBlockProof` for a proof and its public values.
+    Calldata(l1::CalldataArgs),
     /// Serve the HTTP job API (with workers and the follower, as configured).
     Serve(serve::ServeArgs),
     /// Run workers only, sharing the job store with the servers.
@@ -40,6 +45,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Conformance(args) => conformance::run(&args),
         Command::Prove(args) => prove::run_prove(&args),
         Command::Verify(args) => prove::run_verify(&args),
+        Command::ExportVerifier(args) => l1::run_export_verifier(&args),
+        Command::Calldata(args) => l1::run_calldata(&args),
         Command::Serve(args) => serve::run(&args, crate::service::Role::Serve),
         Command::Worker(args) => serve::run(&args, crate::service::Role::Worker),
     }

@@ -30,7 +30,7 @@ pub(crate) struct StackArgs {
 }
 
 impl StackArgs {
-    fn keys(&self) -> Keys {
+    pub(crate) fn keys(&self) -> Keys {
         let config = TreeConfig {
             segment_po2: self.segment_po2,
             arity: self.arity,

@@ -239,7 +239,7 @@ mod tests {
         let guest = GuestRunner::new(None, false).expect("guest loads");
         let summary = guest.execute(&input).expect("guest halts").summary;
         assert_eq!(summary.exit_code, 0, "{:?}", summary.logs);
-        assert_eq!(summary.output, native.public_values.to_bytes());
+        assert_eq!(summary.output, native.public_values.commitment().to_vec());
         assert!(summary.syscalls.keccak_permute > 0, "keccak goes through the syscall");
         assert!(summary.syscalls.secp256k1_recover > 0, "senders recover through the syscall");
     }

@@ -1,0 +1,71 @@
+//! `prover-service export-verifier` and `calldata`: what the L1 side needs from a proof
+//! stack and a proof. The verifier is generated from the wrapper's verifying key and the
+//! KZG parameters in use; the calldata is `Rollup.submitBlockProof(pv, proof)`'s.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use prover::Proof;
+
+use super::prove::StackArgs;
+
+/// Arguments of `export-verifier`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExportVerifierArgs {
+    /// Segments of the proofs the verifier is for: the wrapper's key, so the verifier,
+    /// depends on the tree's shape.
+    #[arg(long, default_value_t = 1)]
+    segments: usize,
+    /// Where to write the Solidity verifier (pragma 0.8.19).
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the wrapper's verifying key (JSON), to generate the verifier again.
+    #[arg(long)]
+    vk_out: Option<PathBuf>,
+    #[command(flatten)]
+    stack: StackArgs,
+}
+
+/// Arguments of `calldata`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CalldataArgs {
+    /// The proof file.
+    proof: PathBuf,
+    /// The block's public values, ABI-encoded (`0x` + hex), as the job result's
+    /// `public_values.encoded` shows them.
+    #[arg(long)]
+    public_values: String,
+}
+
+/// Writes the verifier of the configured stack.
+pub(crate) fn run_export_verifier(args: &ExportVerifierArgs) -> anyhow::Result<ExitCode> {
+    let keys = args.stack.keys();
+    let (solidity, key) = prover::export_verifier(&keys, args.segments)
+        .context("deriving the wrapper's verifying key")?;
+    std::fs::write(&args.out, &solidity)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(path) = &args.vk_out {
+        key.write(path)?;
+    }
+    println!(
+        "verifier: {} ({} bytes of Solidity) for proofs over {} segment(s), wrapper k = {}",
+        args.out.display(),
+        solidity.len(),
+        args.segments,
+        key.config.degree
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the calldata of `submitBlockProof` for a proof and its public values.
+pub(crate) fn run_calldata(args: &CalldataArgs) -> anyhow::Result<ExitCode> {
+    let proof = Proof::read(&args.proof)?;
+    let text = args.public_values.strip_prefix("0x").unwrap_or(&args.public_values);
+    let bytes = hex::decode(text).context("--public-values is not hex")?;
+    let values = stateless::PublicValues::from_bytes(&bytes)
+        .map_err(|e| anyhow::anyhow!("--public-values is not an ABI-encoded PublicValues: {e}"))?;
+    let calldata = contracts::submit_calldata(&values, &proof)?;
+    println!("0x{}", hex::encode(calldata));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,4 +1,5 @@
-//! `Rollup.sol` from Rust: its ABI (`sol!`), the deployment code, and the calldata of
+//! `Rollup.sol` from Rust: its ABI (`sol!` reads `solidity/Rollup.sol` itself, so the
+//! bindings cannot drift from the contract), the deployment code, and the calldata of
 //! `submitBlockProof` for a proof of a block's public values.
 //!
 //! The `proof` argument is [`proof_bytes`]: the wrapper's 12 accumulator limbs, the
@@ -12,59 +13,13 @@ use prover::{scalar_word, Proof, PublicInputs};
 
 use crate::artifacts::Artifact;
 
-sol! {
-    /// `Rollup.sol`'s interface (the contract is the source of truth; the tests run this
-    /// ABI against the compiled contract).
-    #[derive(Debug, PartialEq, Eq)]
-    contract Rollup {
-        /// What the proof of one L2 block states.
-        struct PublicValues {
-            uint64 chainId;
-            uint64 blockNumber;
-            bytes32 parentHash;
-            bytes32 blockHash;
-            bytes32 parentStateRoot;
-            bytes32 stateRoot;
-        }
+sol!(
+    #[sol(all_derives)]
+    "solidity/Rollup.sol"
+);
 
-        event BlockProven(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot);
-        event ProgramIdChanged(bytes32 previous, bytes32 current);
-        event OwnershipTransferred(address indexed previous, address indexed current);
-
-        error WrongChain(uint64 expected, uint64 found);
-        error BlockAlreadyProven(uint64 lastAccepted, uint64 found);
-        error BlockGap(uint64 expected, uint64 found);
-        error WrongParentHash(bytes32 expected, bytes32 found);
-        error WrongParentStateRoot(bytes32 expected, bytes32 found);
-        error WrongProgram(bytes32 expected, bytes32 found);
-        error MalformedProof(uint256 length);
-        error InvalidProof();
-        error NotOwner(address caller);
-        error NoVerifierCode(address verifier);
-
-        constructor(
-            uint64 chainId_,
-            uint64 genesisNumber,
-            bytes32 genesisHash,
-            bytes32 genesisStateRoot,
-            bytes32 programId_,
-            address verifier_
-        );
-
-        function submitBlockProof(PublicValues calldata pv, bytes calldata proof) external;
-        function setProgramId(bytes32 programId_) external;
-        function transferOwnership(address newOwner) external;
-        function chainId() external view returns (uint64);
-        function verifier() external view returns (address);
-        function owner() external view returns (address);
-        function programId() external view returns (bytes32);
-        function lastBlockNumber() external view returns (uint64);
-        function lastBlockHash() external view returns (bytes32);
-        function lastStateRoot() external view returns (bytes32);
-    }
-}
-
-impl From<&stateless::PublicValues> for Rollup::PublicValues {
+/// The guest's public values (the same ABI type, declared for the guest by `stateless`).
+impl From<&stateless::PublicValues> for PublicValues {
     fn from(pv: &stateless::PublicValues) -> Self {
         Self {
             chainId: pv.chainId,

@@ -125,13 +125,15 @@ fn verify_refuses_a_file_that_is_not_a_proof() {
 fn calldata_prints_the_submission_of_a_proof_for_its_public_values() {
     let values = contracts::fixture::public_values();
     let proof = contracts::fixture::proof().unwrap();
-    let encoded = format!("0x{}", hex::encode(values.to_bytes()));
-    let out = prover_service()
-        .arg("calldata")
-        .arg(contracts::fixture::proof_path())
-        .args(["--public-values", &encoded])
-        .output()
-        .unwrap();
+    let calldata = |public_values: &str| {
+        prover_service()
+            .arg("calldata")
+            .arg(contracts::fixture::proof_path())
+            .args(["--public-values", public_values])
+            .output()
+            .unwrap()
+    };
+    let out = calldata(&format!("0x{}", hex::encode(values.to_bytes())));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let expected = contracts::submit_calldata(&values, &proof).unwrap();
@@ -145,12 +147,7 @@ fn calldata_prints_the_submission_of_a_proof_for_its_public_values() {
         ("0x1234".to_string(), "not an ABI-encoded PublicValues"),
         ("zz".to_string(), "not hex"),
     ] {
-        let out = prover_service()
-            .arg("calldata")
-            .arg(contracts::fixture::proof_path())
-            .args(["--public-values", &bad])
-            .output()
-            .unwrap();
+        let out = calldata(&bad);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(error), "{bad}: {stderr}");

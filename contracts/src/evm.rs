@@ -2,13 +2,12 @@
 //! state: deploys contracts and runs calls the way a node would, so that the contracts'
 //! tests and gas figures need no node. The anvil tests run the same calls on a real one.
 
-use alloy_primitives::{Address, Bytes, Log, U256};
+use alloy_primitives::{Address, Bytes, Log};
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::{Context, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::TxKind;
-use revm::state::AccountInfo;
 use revm::{ExecuteCommitEvm, MainBuilder, MainContext};
 
 /// Gas a transaction here may use (a block's worth).
@@ -54,11 +53,6 @@ impl Evm {
     /// An empty chain.
     pub fn new() -> Self {
         Self { db: CacheDB::new(EmptyDB::default()) }
-    }
-
-    /// Gives `account` a balance (gas is free here, so only value transfers need one).
-    pub fn fund(&mut self, account: Address, wei: U256) {
-        self.db.insert_account_info(account, AccountInfo { balance: wei, ..Default::default() });
     }
 
     fn transact(

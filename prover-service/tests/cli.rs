@@ -173,3 +173,47 @@ fn export_verifier_without_the_parameters_fails_clearly_and_writes_nothing() {
     assert!(stderr.contains("kzg_bn254_17.srs"), "{stderr}");
     assert!(!out_path.exists());
 }
+
+#[test]
+fn verify_with_an_exported_key_accepts_the_fixture_and_refuses_a_changed_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, guests::PUBLIC_VALUES_ELF);
+    let verify = |proof: &std::path::Path| {
+        prover_service()
+            .arg("verify")
+            .arg(proof)
+            .arg("--elf")
+            .arg(&elf)
+            .arg("--vk")
+            .arg(contracts::fixture::wrapper_vk_path())
+            .output()
+            .unwrap()
+    };
+    let out = verify(&contracts::fixture::proof_path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("valid"), "{stdout}");
+
+    let proof = contracts::fixture::proof().unwrap();
+    let mut flipped = proof.proof.clone();
+    flipped[200] ^= 1;
+    let changed = prover::Proof::new(
+        proof.output,
+        proof.segments,
+        proof.cycles,
+        proof.public_inputs,
+        flipped,
+    );
+    let path = dir.path().join("changed.json");
+    changed.write(&path).unwrap();
+    let out = verify(&path);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("does not verify"), "{stdout}");
+
+    let mut reshaped = proof;
+    reshaped.segments = 2;
+    reshaped.write(&path).unwrap();
+    let stdout = String::from_utf8_lossy(&verify(&path).stdout).to_string();
+    assert!(stdout.contains("the wrapper key is for proofs over 1 segment(s)"), "{stdout}");
+}

@@ -184,6 +184,15 @@ impl Keys {
         Ok(params)
     }
 
+    /// The part of the size-`k` parameters a verifier reads (`g[0]`, `g2`, `s·g2`): for
+    /// the development parameters straight from the seed, without generating them.
+    pub fn verifier_params(&self, k: u32) -> Result<ParamsKZG<Bn256>, ProveError> {
+        Ok(match &self.source {
+            ParamsSource::Development => circuits::params::dev_verifier_params(k),
+            ParamsSource::Directory(_) => circuits::params::verifier_part(self.params(k)?.as_ref()),
+        })
+    }
+
     /// The segment circuit's verifying key (kept in memory once made).
     pub fn segment_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
         let mut slot = self.segment_vk.lock().map_err(|_| ProveError::Poisoned)?;

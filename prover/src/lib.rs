@@ -42,8 +42,8 @@ pub mod verifier;
 pub use keys::{Keys, ParamsSource, TreeConfig};
 pub use output::OutputDigest;
 pub use pipeline::{
-    execute, prove, prove_with_progress, verify, wrapper_vk, Execution, NodeStats, Progress,
-    PublicOutput, MAX_SEGMENTS,
+    execute, prove, prove_with_progress, verify, verify_with_key, wrapper_vk, Execution, NodeStats,
+    Progress, PublicOutput, MAX_SEGMENTS,
 };
 pub use proof::{scalar_word, Proof, ProofFileError, PublicInputs};
 pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
@@ -133,6 +133,14 @@ pub enum VerifyError {
     /// The tree shape is unusable (no segments, or more than `MAX_SEGMENTS`).
     #[error("a proof covers between 1 and 65536 segments")]
     Shape,
+    /// The wrapper key given is for proofs over another number of segments.
+    #[error("the wrapper key is for proofs over {key} segment(s), the proof covers {proof}")]
+    KeyShape {
+        /// Segments of the key's tree.
+        key: u32,
+        /// Segments of the proof.
+        proof: u32,
+    },
     /// The verifying key could not be derived.
     #[error("verifying key: {0}")]
     Keys(Box<ProveError>),

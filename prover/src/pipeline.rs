@@ -20,6 +20,7 @@ use crate::output::OutputDigest;
 use crate::plan::inner_levels;
 use crate::proof::{scalar_hex, Proof, PublicInputs};
 use crate::snark::{prove_evm, prove_poseidon, verify_evm};
+use crate::verifier::WrapperVk;
 use crate::{ProveError, VerifyError};
 
 /// The most segments a proof may cover (2^16 segments of 2^18 rows: 17 G cycles). A file
@@ -341,6 +342,42 @@ pub fn wrapper_vk(
 /// taken from the file); and the pairing check of the accumulator that every proof of the
 /// tree was folded into.
 pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput, VerifyError> {
+    check_statement(proof, program_id)?;
+    let (vk, _) =
+        wrapper_vk(keys, proof.segments as usize).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    let params =
+        keys.verifier_params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
+    Ok(PublicOutput { program_id, digest: proof.output })
+}
+
+/// [`verify`] against a wrapper key exported earlier ([`crate::export_verifier`]) instead
+/// of one derived by keygen: the same checks, in seconds and without proving keys.
+/// The key must come from a trusted export, as a deployed verifier does; one for another
+/// tree shape is refused.
+pub fn verify_with_key(
+    proof: &Proof,
+    program_id: Fr,
+    key: &WrapperVk,
+    keys: &Keys,
+) -> Result<PublicOutput, VerifyError> {
+    check_statement(proof, program_id)?;
+    if key.segments != proof.segments {
+        return Err(VerifyError::KeyShape { key: key.segments, proof: proof.segments });
+    }
+    let vk = key
+        .verifying_key()
+        .map_err(|e| VerifyError::Keys(Box::new(ProveError::Keys(e.to_string()))))?;
+    let params =
+        keys.verifier_params(key.config.degree).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
+    Ok(PublicOutput { program_id, digest: proof.output })
+}
+
+/// The checks of a proof that need no key: its program id, that its public inputs encode
+/// the stated program id and digest, that its calldata encodes them and the proof, and
+/// its shape.
+fn check_statement(proof: &Proof, program_id: Fr) -> Result<(), VerifyError> {
     if proof.program_id != program_id || proof.public_inputs.program_id != program_id {
         return Err(VerifyError::ProgramMismatch {
             expected: scalar_hex(&program_id),
@@ -357,9 +394,5 @@ pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput
     if proof.segments == 0 || proof.segments > MAX_SEGMENTS {
         return Err(VerifyError::Shape);
     }
-    let (vk, _) =
-        wrapper_vk(keys, proof.segments as usize).map_err(|e| VerifyError::Keys(Box::new(e)))?;
-    let params = keys.params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
-    verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
-    Ok(PublicOutput { program_id, digest: proof.output })
+    Ok(())
 }

@@ -37,7 +37,7 @@ pub fn solidity_verifier(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>)
 /// where the key cache has none).
 pub fn export_verifier(keys: &Keys, segments: usize) -> Result<(String, WrapperVk), ProveError> {
     let (vk, config) = wrapper_vk(keys, segments)?;
-    let params = circuits::params::verifier_part(keys.params(config.degree)?.as_ref());
+    let params = keys.verifier_params(config.degree)?;
     let file = WrapperVk::new(segments, config, &vk)?;
     Ok((solidity_verifier(&params, &vk), file))
 }

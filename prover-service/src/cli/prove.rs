@@ -71,6 +71,11 @@ pub(crate) struct VerifyArgs {
     /// The program the proof must be for, as its ELF.
     #[arg(long)]
     elf: Option<PathBuf>,
+    /// A wrapper key exported earlier (`export-verifier --vk-out`), trusted as a deployed
+    /// verifier is: verifies in seconds, with no keygen and no proving keys. Without
+    /// it the key is derived from the segment circuit up.
+    #[arg(long)]
+    vk: Option<PathBuf>,
     #[command(flatten)]
     stack: StackArgs,
 }
@@ -161,7 +166,15 @@ pub(crate) fn run_verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => anyhow::bail!("give --program-id or --elf"),
     };
-    match prover::verify(&proof, program_id, &args.stack.keys()) {
+    let keys = args.stack.keys();
+    let verdict = match &args.vk {
+        Some(path) => {
+            let key = prover::WrapperVk::read(path)?;
+            prover::verify_with_key(&proof, program_id, &key, &keys)
+        }
+        None => prover::verify(&proof, program_id, &keys),
+    };
+    match verdict {
         Ok(output) => {
             println!(
                 "valid: program {} committed 0x{}",

@@ -302,8 +302,11 @@ async fn the_follower_enqueues_new_heads_and_cancels_orphans_on_a_reorg() {
         assert!(std::time::Instant::now() < deadline, "the follower enqueued the 3 blocks");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let before: Vec<u64> =
+    // The listing's order among jobs created in the same instant is not the block order,
+    // so the block numbers are compared as a set.
+    let mut before: Vec<u64> =
         jobs_at("queued").await.iter().map(|j| j["block_number"].as_u64().unwrap()).collect();
+    before.sort_unstable();
     assert_eq!(before, [start, start + 1, start + 2]);
 
     // Reorg: back to the snapshot, then a different branch of four blocks.
@@ -326,6 +329,8 @@ async fn the_follower_enqueues_new_heads_and_cancels_orphans_on_a_reorg() {
         let header = anvil.block(number).await;
         assert_eq!(job["block_hash"], header["hash"], "the new branch's block {number}");
     }
-    let numbers: Vec<u64> = queued.iter().map(|j| j["block_number"].as_u64().unwrap()).collect();
+    let mut numbers: Vec<u64> =
+        queued.iter().map(|j| j["block_number"].as_u64().unwrap()).collect();
+    numbers.sort_unstable();
     assert_eq!(numbers, [start, start + 1, start + 2, start + 3]);
 }

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use abi::io::InputBuilder;
 use circuits::params::dev_params;
+use circuits::peak_rss_mib;
 use circuits::poseidon::chip::AUX_CELLS;
 use circuits::poseidon::WIDTH;
 use circuits::segment::{
@@ -31,17 +32,6 @@ use snark_verifier_sdk::halo2::aggregation::{
 };
 use snark_verifier_sdk::{Snark, SHPLONK};
 use vm::ExecutorConfig;
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn shape() {
     let mut cs = ConstraintSystem::default();

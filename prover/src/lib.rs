@@ -51,18 +51,7 @@ pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError
 use circuits::params::ParamsError;
 use circuits::segment::ProveError as SegmentProveError;
 
-/// This process's peak resident memory so far (`VmHWM`), in MiB; 0 where `/proc` has none.
-/// The figure the CLI, the benchmark and the end-to-end test report for each stage.
-pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+pub use circuits::peak_rss_mib;
 
 /// Why a program could not be run or proved.
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@
 //! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
 
 pub mod chains;
+pub mod logup;
 pub mod paging;
 pub mod params;
 pub mod poseidon;

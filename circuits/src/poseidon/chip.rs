@@ -102,11 +102,15 @@ pub struct PermutationCells {
 
 /// One round row's cells, as expressions: the state before it, its auxiliary cells, its
 /// fixed constants and the state after it.
-pub(crate) struct RowCells {
-    pub(crate) state: [Expression<Fr>; WIDTH],
-    pub(crate) aux: [Expression<Fr>; AUX_CELLS],
-    pub(crate) constants: [Expression<Fr>; ROW_CONSTANTS],
-    pub(crate) next: [Expression<Fr>; WIDTH],
+pub struct RowCells {
+    /// The state before the row.
+    pub state: [Expression<Fr>; WIDTH],
+    /// The row's auxiliary cells.
+    pub aux: [Expression<Fr>; AUX_CELLS],
+    /// The row's fixed constants.
+    pub constants: [Expression<Fr>; ROW_CONSTANTS],
+    /// The state after the row.
+    pub next: [Expression<Fr>; WIDTH],
 }
 
 /// `form` over `variables` with its constant replaced by `constant`.
@@ -120,7 +124,7 @@ fn affine(form: &Affine, variables: &[Expression<Fr>], constant: Expression<Fr>)
 
 /// The constraints of one round row, switched on by `q_full` (a full round) or
 /// `q_partial` (three partial rounds); degree 4 with degree-1 switches.
-pub(crate) fn row_constraints(
+pub fn row_constraints(
     q_full: &Expression<Fr>,
     q_partial: &Expression<Fr>,
     row: &RowCells,

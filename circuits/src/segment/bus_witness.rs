@@ -13,9 +13,9 @@ use halo2_base::halo2_proofs::{
 
 use super::circuit::SegmentConfig;
 use super::layout::{column_positions, Row};
-use super::logup::Fraction;
 use super::tables::{decode_entries, AND_ROWS, TAG_AND, TAG_DECODE, TAG_PAIR, TAG_POW2};
 use super::witness::to_field_columns;
+use crate::logup::Fraction;
 use crate::Fr;
 
 /// Column values by circuit column index, for evaluating expressions at a row.

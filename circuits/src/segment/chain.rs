@@ -29,10 +29,10 @@ use halo2_base::halo2_proofs::{
 use super::cpu::Named;
 use super::expr::{boolean, k, two32, Derived};
 use super::layout::RowExpr;
-use super::logup::Fraction;
 use super::merkle::{HashColumns, HashFixed, SLOT_ROWS};
 use super::tables::TAG_CHAIN;
 use crate::chains::{Chain, CHAIN_DOMAIN, VALUES_PER_ELEMENT};
+use crate::logup::Fraction;
 use crate::Fr;
 
 /// Message kind of a chain value.

@@ -14,7 +14,6 @@ use super::chain_witness;
 use super::cpu::{self, NextRow};
 use super::expr::{k, Derived};
 use super::layout::{Columns, FixedColumns, Row};
-use super::logup::{BusSelectors, LogUpConfig};
 use super::memory::{self, FixedRow, PageRows, Riders};
 use super::merkle::{self, HashBus, HashColumns, HashFixed};
 use super::merkle_witness;
@@ -23,6 +22,7 @@ use super::tables::{table_rows, AND_ROWS};
 use super::witness::{build_rows, SegmentPublicInputs, CHAIN_INSTANCES};
 use super::SegmentError;
 use crate::chains::Chain;
+use crate::logup::{BusSelectors, LogUpConfig};
 use crate::Fr;
 use vm::trace::SegmentRecord;
 

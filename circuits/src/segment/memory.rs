@@ -15,8 +15,8 @@ use halo2_base::halo2_proofs::plonk::Expression;
 use super::cpu::Named;
 use super::expr::{k, Derived};
 use super::layout::RowExpr;
-use super::logup::Fraction;
 use super::tables::{TAG_AND, TAG_DECODE, TAG_MEMORY, TAG_PAIR, TAG_POW2};
+use crate::logup::Fraction;
 use crate::Fr;
 
 /// Number of LogUp fraction groups [`fractions`] returns.

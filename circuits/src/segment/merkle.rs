@@ -40,8 +40,8 @@ use halo2_base::halo2_proofs::{
 
 use super::expr::{boolean, k};
 use super::layout::RowExpr;
-use super::logup::Fraction;
 use super::tables::{TAG_HASH, TAG_PAIR};
+use crate::logup::Fraction;
 use crate::paging::{ELEMENTS_PER_PAGE, LEAF_DOMAIN, NODE_DOMAIN};
 use crate::poseidon::chip::{
     row_constraints, RowCells, AUX_CELLS, ROWS_PER_PERMUTATION, ROW_CONSTANTS,

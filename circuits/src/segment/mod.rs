@@ -15,7 +15,6 @@ mod circuit;
 mod cpu;
 mod expr;
 mod layout;
-mod logup;
 mod memory;
 mod merkle;
 mod merkle_witness;

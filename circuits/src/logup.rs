@@ -1,4 +1,4 @@
-//! One LogUp bus for every lookup and for the memory argument.
+//! A LogUp bus: every lookup and the memory argument of the segment circuit, and the lookups of the precompile circuits.
 //!
 //! Each row contributes fractions `m / (β − v)`, where `v = Σ αⁱ·tupleᵢ` compresses a
 //! tagged tuple with the challenge `α` and `m` is a signed multiplicity: +1 for a looked-up
@@ -22,19 +22,22 @@ use crate::Fr;
 
 /// One fraction `multiplicity / (β − compress(tuple))`.
 #[derive(Debug, Clone)]
-pub(crate) struct Fraction {
-    pub(crate) multiplicity: Expression<Fr>,
-    pub(crate) tuple: Vec<Expression<Fr>>,
+pub struct Fraction {
+    /// The signed multiplicity (numerator).
+    pub multiplicity: Expression<Fr>,
+    /// The tagged tuple the denominator compresses; its first element is the tag.
+    pub tuple: Vec<Expression<Fr>>,
 }
 
 impl Fraction {
     /// A fraction with multiplicity `multiplicity` for `tuple` (whose first element is the
     /// tag).
-    pub(crate) fn new(multiplicity: Expression<Fr>, tuple: Vec<Expression<Fr>>) -> Self {
+    pub fn new(multiplicity: Expression<Fr>, tuple: Vec<Expression<Fr>>) -> Self {
         Self { multiplicity, tuple }
     }
 
-    fn compressed(&self, alpha: &Expression<Fr>) -> Expression<Fr> {
+    /// `Σ αⁱ·tupleᵢ` as an expression.
+    pub fn compressed(&self, alpha: &Expression<Fr>) -> Expression<Fr> {
         self.tuple
             .iter()
             .rev()
@@ -44,26 +47,34 @@ impl Fraction {
 
 /// The bus: its challenges, helper columns and running sum.
 #[derive(Debug, Clone)]
-pub(crate) struct LogUpConfig {
-    pub(crate) alpha: Challenge,
-    pub(crate) beta: Challenge,
-    pub(crate) helpers: Vec<Column<Advice>>,
-    pub(crate) acc: Column<Advice>,
+pub struct LogUpConfig {
+    /// The challenge that compresses tuples.
+    pub alpha: Challenge,
+    /// The challenge the fractions' denominators are shifted by.
+    pub beta: Challenge,
+    /// One second-phase helper column per fraction group.
+    pub helpers: Vec<Column<Advice>>,
+    /// The running sum of the helpers.
+    pub acc: Column<Advice>,
     /// The fraction groups, one per helper column, as configured (for witness generation).
-    pub(crate) groups: Vec<Vec<Fraction>>,
+    pub groups: Vec<Vec<Fraction>>,
 }
 
 /// Fixed row selectors the bus needs, as expressions at the current row.
-pub(crate) struct BusSelectors {
-    pub(crate) usable: Expression<Fr>,
-    pub(crate) first: Expression<Fr>,
-    pub(crate) step: Expression<Fr>,
-    pub(crate) last: Expression<Fr>,
+pub struct BusSelectors {
+    /// 1 on every row whose helpers are constrained.
+    pub usable: Expression<Fr>,
+    /// 1 on the first row (the running sum starts at zero).
+    pub first: Expression<Fr>,
+    /// 1 on the rows whose successor continues the running sum.
+    pub step: Expression<Fr>,
+    /// 1 on the last row (the running sum plus its helpers ends at zero).
+    pub last: Expression<Fr>,
 }
 
 impl LogUpConfig {
     /// Creates the challenges (drawn after the first phase).
-    pub(crate) fn challenges(meta: &mut ConstraintSystem<Fr>) -> (Challenge, Challenge) {
+    pub fn challenges(meta: &mut ConstraintSystem<Fr>) -> (Challenge, Challenge) {
         let alpha = meta.challenge_usable_after(FirstPhase);
         let beta = meta.challenge_usable_after(FirstPhase);
         (alpha, beta)
@@ -71,7 +82,7 @@ impl LogUpConfig {
 
     /// Configures the bus for the `group_count` fraction groups `build` returns. `build`
     /// runs inside the gate's query context and also returns the bus selectors.
-    pub(crate) fn configure(
+    pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         (alpha, beta): (Challenge, Challenge),
         group_count: usize,
@@ -115,4 +126,9 @@ impl LogUpConfig {
         });
         Self { alpha, beta, helpers, acc, groups }
     }
+}
+
+/// The native value of [`Fraction::compressed`]: `Σ αⁱ·tupleᵢ`.
+pub fn compress(tuple: &[Fr], alpha: Fr) -> Fr {
+    tuple.iter().rev().fold(Fr::ZERO, |acc, x| acc * alpha + x)
 }

@@ -1,0 +1,91 @@
+//! keccak-f circuit benchmark: for each shape, the circuit's columns, permutations per
+//! proof, keygen and proving time, permutations proved per second, peak memory, and the
+//! cells an `AggregationCircuit` needs to verify one batch proof.
+//!
+//! `KECCAK_BENCH_SHAPES` lists shapes as `k:part_width:lookup_columns`, comma-separated
+//! (default `18:6:8`); each proves a full batch of random states (as many as fit).
+//! Development KZG parameters are generated once and cached.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use circuits::params::dev_params;
+use circuits::peak_rss_mib;
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use precompiles::keccak::{
+    circuit::helper_count, keygen, layout::SlotLayout, prove_batch, KeccakBatch, KeccakCircuit,
+    KeccakParams,
+};
+use precompiles::Fr;
+use rand::{Rng, SeedableRng};
+use snark_verifier_sdk::halo2::aggregation::{
+    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
+};
+use snark_verifier_sdk::SHPLONK;
+
+fn main() {
+    let shapes: Vec<(u32, usize, usize)> = std::env::var("KECCAK_BENCH_SHAPES")
+        .unwrap_or_else(|_| "18:6:8".into())
+        .split(',')
+        .filter_map(|s| {
+            let v: Vec<usize> = s.split(':').filter_map(|x| x.trim().parse().ok()).collect();
+            (v.len() == 3).then(|| (v[0] as u32, v[1], v[2]))
+        })
+        .collect();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    for (k, part_width, lookup_columns) in shapes {
+        let shape = KeccakParams::fitting(k, part_width, lookup_columns);
+        let layout = SlotLayout::new(shape);
+        let mut cs = ConstraintSystem::default();
+        KeccakCircuit::configure_with_params(&mut cs, shape);
+        let queries: usize = cs.advice_queries().len() + cs.fixed_queries().len();
+        println!(
+            "shape k={k} part_width={part_width} lookup_columns={lookup_columns}: {} advice ({} LogUp helpers + running sum), {} fixed, {} selectors, {} halo2 lookups, degree {}, {queries} queries, {} blinding rows",
+            cs.num_advice_columns(),
+            helper_count(shape),
+            cs.num_fixed_columns(),
+            cs.num_selectors(),
+            cs.lookups().len(),
+            cs.degree(),
+            cs.blinding_factors() + 1
+        );
+        println!(
+            "  {} permutations per proof; {} rows per permutation (round block {} rows, tail {})",
+            shape.capacity, layout.rows, layout.round.rows, layout.tail.rows
+        );
+        let params = dev_params(k).unwrap();
+        let t = Instant::now();
+        let pk = keygen(&params, shape).unwrap();
+        let keygen_s = t.elapsed().as_secs_f64();
+        let inputs: Vec<[u64; 25]> =
+            (0..shape.capacity).map(|_| std::array::from_fn(|_| rng.gen())).collect();
+        let batch = KeccakBatch::new(inputs, Fr::from(0));
+        let t = Instant::now();
+        let proof = prove_batch(&params, &pk, shape, &batch).unwrap();
+        let prove_s = t.elapsed().as_secs_f64();
+        println!(
+            "  keygen {keygen_s:.1}s, proving {prove_s:.1}s (verified), {:.2} permutations/s, proof {} bytes, peak RSS {:.0} MiB",
+            shape.capacity as f64 / prove_s,
+            proof.snark.proof.len(),
+            peak_rss_mib()
+        );
+        let t = Instant::now();
+        let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
+        let circuit = AggregationCircuit::new::<SHPLONK>(
+            CircuitBuilderStage::Keygen,
+            config,
+            &params,
+            [proof.snark],
+            VerifierUniversality::None,
+        );
+        let stats = circuit.builder.statistics();
+        let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
+        let lookup: usize = stats.total_lookup_advice_per_phase.iter().sum();
+        println!(
+            "  aggregating one batch proof: {advice} advice cells, {lookup} lookup cells ({:.0}s, peak RSS {:.0} MiB)",
+            t.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+    }
+}

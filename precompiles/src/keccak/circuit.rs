@@ -1,0 +1,466 @@
+//! The keccak-f circuit: its columns and gates, and the assignment of a witness.
+
+use std::sync::OnceLock;
+
+use halo2_base::halo2_proofs::{
+    arithmetic::Field,
+    circuit::{Layouter, SimpleFloorPlanner, Value},
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance, Selector},
+    poly::Rotation,
+};
+
+use super::gates::{self, BlockCells, BlockColumns};
+use super::layout::{KeccakParams, SlotLayout, CHAIN_OUT_ROW, PUBLIC_ROWS};
+use super::witness::{self, KeccakBatch};
+use super::KeccakError;
+use circuits::chains::{Chain, CHAIN_DOMAIN};
+use circuits::logup::{BusSelectors, Fraction, LogUpConfig};
+use circuits::poseidon::chip::{
+    is_full_row, row_constants, row_constraints, RowCells, AUX_CELLS, ROUND_ROWS,
+    ROWS_PER_PERMUTATION, ROW_CONSTANTS,
+};
+use circuits::poseidon::WIDTH;
+use circuits::Fr;
+
+/// Lookup fractions per LogUp helper column.
+pub const FRACTIONS_PER_HELPER: usize = 3;
+
+/// The circuit's columns.
+#[derive(Debug, Clone)]
+pub struct KeccakConfig {
+    pub(crate) lane: Column<Advice>,
+    pub(crate) ch: Column<Advice>,
+    pub(crate) input: Vec<Column<Advice>>,
+    pub(crate) output: Vec<Column<Advice>>,
+    pub(crate) multiplicity: Column<Advice>,
+    pub(crate) state: [Column<Advice>; WIDTH],
+    pub(crate) aux: [Column<Advice>; AUX_CELLS],
+    pub(crate) tag: Column<Fixed>,
+    pub(crate) rc: Column<Fixed>,
+    pub(crate) table: [Column<Fixed>; 3],
+    pub(crate) bus: [Column<Fixed>; 3],
+    pub(crate) constants: [Column<Fixed>; ROW_CONSTANTS],
+    pub(crate) selectors: Selectors,
+    pub(crate) logup: LogUpConfig,
+}
+
+/// The row selectors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Selectors {
+    pub(crate) round: Selector,
+    pub(crate) tail: Selector,
+    pub(crate) full: Selector,
+    pub(crate) partial: Selector,
+    pub(crate) hash_input: Selector,
+    pub(crate) hash_link: Selector,
+    pub(crate) hash_first: Selector,
+    pub(crate) chain_out: Selector,
+    pub(crate) chain_next: Selector,
+    pub(crate) chain_start: Selector,
+    pub(crate) chain_end: Selector,
+    pub(crate) public: Selector,
+}
+
+impl KeccakConfig {
+    /// Every first-phase advice column, in the order of the witness columns.
+    pub(crate) fn advice(&self) -> Vec<Column<Advice>> {
+        let mut all = vec![self.lane, self.ch];
+        all.extend(&self.input);
+        all.extend(&self.output);
+        all.push(self.multiplicity);
+        all.extend(self.state);
+        all.extend(self.aux);
+        all
+    }
+
+    /// Configures the circuit of shape `params`.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, params: KeccakParams) -> Self {
+        let layout = SlotLayout::new(params);
+        let lane = meta.advice_column();
+        let ch = meta.advice_column();
+        let input: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
+        let output: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
+        let multiplicity = meta.advice_column();
+        let state = [(); WIDTH].map(|_| meta.advice_column());
+        let aux = [(); AUX_CELLS].map(|_| meta.advice_column());
+        let challenges = LogUpConfig::challenges(meta);
+        let tag = meta.fixed_column();
+        let rc = meta.fixed_column();
+        let table = [(); 3].map(|_| meta.fixed_column());
+        let bus = [(); 3].map(|_| meta.fixed_column());
+        let constants = [(); ROW_CONSTANTS].map(|_| meta.fixed_column());
+        let instance = meta.instance_column();
+        let selectors = Selectors {
+            round: meta.selector(),
+            tail: meta.selector(),
+            full: meta.selector(),
+            partial: meta.selector(),
+            hash_input: meta.selector(),
+            hash_link: meta.selector(),
+            hash_first: meta.selector(),
+            chain_out: meta.selector(),
+            chain_next: meta.selector(),
+            chain_start: meta.selector(),
+            chain_end: meta.selector(),
+            public: meta.selector(),
+        };
+        let block = BlockColumns { lane, input: input.clone(), output: output.clone() };
+
+        meta.create_gate("keccak round", |vc| {
+            let q = vc.query_selector(selectors.round);
+            let rc = vc.query_fixed(rc, Rotation::cur());
+            let mut cells = BlockCells { vc, cols: &block };
+            gates::round(&mut cells, &layout, &rc)
+                .into_iter()
+                .map(|(name, e)| (name, q.clone() * e))
+                .collect::<Vec<_>>()
+        });
+        meta.create_gate("keccak tail", |vc| {
+            let q = vc.query_selector(selectors.tail);
+            let mut cells = BlockCells { vc, cols: &block };
+            gates::tail(&mut cells, &layout, ch)
+                .into_iter()
+                .map(|(name, e)| (name, q.clone() * e))
+                .collect::<Vec<_>>()
+        });
+        meta.create_gate("poseidon round", |vc| {
+            let q_full = vc.query_selector(selectors.full);
+            let q_partial = vc.query_selector(selectors.partial);
+            let row = RowCells {
+                state: state.map(|c| vc.query_advice(c, Rotation::cur())),
+                aux: aux.map(|c| vc.query_advice(c, Rotation::cur())),
+                constants: constants.map(|c| vc.query_fixed(c, Rotation::cur())),
+                next: state.map(|c| vc.query_advice(c, Rotation::next())),
+            };
+            row_constraints(&q_full, &q_partial, &row)
+                .into_iter()
+                .map(|e| ("poseidon round", e))
+                .collect::<Vec<_>>()
+        });
+        Self::configure_chain(meta, &layout, selectors, ch, state, instance);
+
+        let logup = LogUpConfig::configure(meta, challenges, helper_count(params), |vc| {
+            let tag = vc.query_fixed(tag, Rotation::cur());
+            let mut fractions: Vec<Fraction> = input
+                .iter()
+                .zip(&output)
+                .map(|(&i, &o)| {
+                    let tuple = vec![
+                        tag.clone(),
+                        vc.query_advice(i, Rotation::cur()),
+                        vc.query_advice(o, Rotation::cur()),
+                    ];
+                    Fraction::new(gates::constant(Fr::ONE), tuple)
+                })
+                .collect();
+            let m = vc.query_advice(multiplicity, Rotation::cur());
+            let entry = table.map(|c| vc.query_fixed(c, Rotation::cur())).to_vec();
+            fractions.push(Fraction::new(gates::constant(Fr::ZERO) - m, entry));
+            let groups = fractions.chunks(FRACTIONS_PER_HELPER).map(<[Fraction]>::to_vec).collect();
+            let [usable, first, last] = bus.map(|c| vc.query_fixed(c, Rotation::cur()));
+            let sel = BusSelectors { step: usable.clone() - last.clone(), usable, first, last };
+            (groups, sel)
+        });
+
+        Self {
+            lane,
+            ch,
+            input,
+            output,
+            multiplicity,
+            state,
+            aux,
+            tag,
+            rc,
+            table,
+            bus,
+            constants,
+            selectors,
+            logup,
+        }
+    }
+
+    /// The chain gates: each slot hashes its 17 elements from the chain's value at its
+    /// start (or passes the value on when inactive), slots follow one another, and the first
+    /// and last values are the public inputs.
+    fn configure_chain(
+        meta: &mut ConstraintSystem<Fr>,
+        layout: &SlotLayout,
+        s: Selectors,
+        ch: Column<Advice>,
+        state: [Column<Advice>; WIDTH],
+        instance: Column<Instance>,
+    ) {
+        let domain = Fr::from(CHAIN_DOMAIN + Chain::Keccak as u64);
+        let slot_rows = layout.rows as i32;
+        let last_out = (layout.slot_row(layout.params.capacity - 1) + CHAIN_OUT_ROW) as i32;
+        meta.create_gate("keccak chain", |vc| {
+            let at = |vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>, c, r: i32| {
+                vc.query_advice(c, Rotation(r))
+            };
+            let [s0, s1, s2] = state.map(|c| vc.query_advice(c, Rotation::cur()));
+            let prev_digest = vc.query_advice(state[1], Rotation::prev());
+            let ch_cur = at(vc, ch, 0);
+            let ch_prev = at(vc, ch, -1);
+            let chain_in = at(vc, ch, -(CHAIN_OUT_ROW as i32));
+            let active = at(vc, ch, 1);
+            let next_slot = at(vc, ch, slot_rows - CHAIN_OUT_ROW as i32);
+            let chain_start = at(vc, ch, -(PUBLIC_ROWS as i32));
+            let chain_end = at(vc, ch, 1 - last_out);
+            let public = vc.query_instance(instance, Rotation::cur());
+            let q =
+                |sel: Selector, vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>| {
+                    vc.query_selector(sel)
+                };
+            let one = gates::constant(Fr::ONE);
+            vec![
+                ("chain domain", q(s.hash_input, vc) * (s0 - gates::constant(domain))),
+                ("chain element hashed", q(s.hash_input, vc) * (s2 - ch_cur.clone())),
+                ("chain step", q(s.hash_link, vc) * (s1.clone() - prev_digest.clone())),
+                ("chain slot start", q(s.hash_first, vc) * (s1 - ch_prev)),
+                (
+                    "active is boolean",
+                    q(s.chain_out, vc) * active.clone() * (one.clone() - active.clone()),
+                ),
+                (
+                    "chain slot end",
+                    q(s.chain_out, vc)
+                        * (ch_cur.clone()
+                            - active.clone() * prev_digest
+                            - (one - active) * chain_in),
+                ),
+                ("chain next slot", q(s.chain_next, vc) * (next_slot - ch_cur.clone())),
+                ("chain start", q(s.chain_start, vc) * (ch_cur.clone() - chain_start)),
+                ("chain end", q(s.chain_end, vc) * (ch_cur.clone() - chain_end)),
+                ("public input", q(s.public, vc) * (ch_cur - public)),
+            ]
+        });
+    }
+}
+
+/// LogUp helper columns of a circuit with `params`.
+pub fn helper_count(params: KeccakParams) -> usize {
+    (params.lookup_columns + 1).div_ceil(FRACTIONS_PER_HELPER)
+}
+
+/// Rows of a `2^k` circuit that are not halo2's blinding rows.
+pub fn usable_rows(params: KeccakParams) -> usize {
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let _ = KeccakConfig::configure(&mut cs, params);
+    (1usize << params.k).saturating_sub(cs.blinding_factors() + 1)
+}
+
+/// The keccak-f circuit for a batch of permutations (or, without a witness, for keygen).
+#[derive(Debug, Clone)]
+pub struct KeccakCircuit {
+    params: KeccakParams,
+    batch: Option<KeccakBatch>,
+    columns: OnceLock<Vec<Vec<Fr>>>,
+    tampered: Vec<(usize, usize, Fr)>,
+}
+
+impl KeccakCircuit {
+    /// The circuit proving `batch` with shape `params`.
+    pub fn new(params: KeccakParams, batch: &KeccakBatch) -> Result<Self, KeccakError> {
+        check_shape(params)?;
+        if batch.len() > params.capacity {
+            return Err(KeccakError::BatchTooLarge {
+                calls: batch.len(),
+                capacity: params.capacity,
+            });
+        }
+        Ok(Self {
+            params,
+            batch: Some(batch.clone()),
+            columns: OnceLock::new(),
+            tampered: Vec::new(),
+        })
+    }
+
+    /// The circuit without a witness, for keygen.
+    pub fn keygen(params: KeccakParams) -> Result<Self, KeccakError> {
+        check_shape(params)?;
+        Ok(Self { params, batch: None, columns: OnceLock::new(), tampered: Vec::new() })
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> KeccakParams {
+        self.params
+    }
+
+    /// The public inputs `[chain start, chain end]` (empty without a witness).
+    pub fn instances(&self) -> Vec<Vec<Fr>> {
+        match &self.batch {
+            Some(batch) => vec![vec![batch.chain_start(), batch.chain_end()]],
+            None => vec![vec![]],
+        }
+    }
+
+    /// The same circuit with first-phase advice cells changed: `(column, row, value)`, the
+    /// column indexed as in [`KeccakColumn`]. For tamper tests: the LogUp helpers are
+    /// recomputed from the changed cells, so only the constraints that read them object.
+    pub fn with_cells(&self, changes: &[(KeccakColumn, usize, Fr)]) -> Self {
+        let mut out = self.clone();
+        out.columns = OnceLock::new();
+        out.tampered = changes.iter().map(|&(c, row, v)| (c.index(self.params), row, v)).collect();
+        out
+    }
+
+    /// A first-phase advice cell of the witness.
+    pub fn cell(&self, column: KeccakColumn, row: usize) -> Option<Fr> {
+        let batch = self.batch.as_ref()?;
+        let columns = self.columns.get_or_init(|| self.witness_columns(batch));
+        columns.get(column.index(self.params))?.get(row).copied()
+    }
+
+    fn witness_columns(&self, batch: &KeccakBatch) -> Vec<Vec<Fr>> {
+        let mut columns = witness::columns(self.params, batch);
+        for &(c, row, v) in &self.tampered {
+            columns[c][row] = v;
+        }
+        witness::set_multiplicities(self.params, &mut columns);
+        columns
+    }
+}
+
+/// A first-phase advice column of the circuit, for [`KeccakCircuit::with_cells`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeccakColumn {
+    /// The lane column.
+    Lane,
+    /// The chain column.
+    Chain,
+    /// Lookup inputs of pair `j`.
+    Input(usize),
+    /// Lookup outputs of pair `j`.
+    Output(usize),
+    /// A Poseidon state word.
+    State(usize),
+}
+
+impl KeccakColumn {
+    fn index(self, params: KeccakParams) -> usize {
+        let l = params.lookup_columns;
+        match self {
+            Self::Lane => 0,
+            Self::Chain => 1,
+            Self::Input(j) => 2 + j,
+            Self::Output(j) => 2 + l + j,
+            Self::State(i) => 3 + 2 * l + i,
+        }
+    }
+}
+
+fn check_shape(params: KeccakParams) -> Result<(), KeccakError> {
+    if !(2..=6).contains(&params.part_width) || params.lookup_columns == 0 || params.capacity == 0 {
+        return Err(KeccakError::Shape(format!(
+            "part width {} (2..=6), {} lookup columns, capacity {}",
+            params.part_width, params.lookup_columns, params.capacity
+        )));
+    }
+    let usable = usable_rows(params);
+    let layout = SlotLayout::new(params);
+    let table = super::tables::entries(params.part_width).len();
+    if layout.rows_needed() > usable || table > usable {
+        return Err(KeccakError::Shape(format!(
+            "2^{} rows hold {usable} usable rows; {} permutations need {} and the tables {table}",
+            params.k,
+            params.capacity,
+            layout.rows_needed()
+        )));
+    }
+    Ok(())
+}
+
+impl Circuit<Fr> for KeccakCircuit {
+    type Config = KeccakConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = KeccakParams;
+
+    fn params(&self) -> KeccakParams {
+        self.params
+    }
+
+    fn without_witnesses(&self) -> Self {
+        Self { params: self.params, batch: None, columns: OnceLock::new(), tampered: Vec::new() }
+    }
+
+    fn configure_with_params(
+        meta: &mut ConstraintSystem<Fr>,
+        params: KeccakParams,
+    ) -> KeccakConfig {
+        KeccakConfig::configure(meta, params)
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> KeccakConfig {
+        KeccakConfig::configure(meta, KeccakParams::default())
+    }
+
+    fn synthesize(
+        &self,
+        config: KeccakConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let alpha = layouter.get_challenge(config.logup.alpha);
+        let beta = layouter.get_challenge(config.logup.beta);
+        let mut challenges = None;
+        alpha.zip(beta).map(|c| challenges = Some(c));
+        let usable = usable_rows(self.params);
+        let layout = SlotLayout::new(self.params);
+        layouter.assign_region(
+            || "keccak",
+            |mut region| {
+                if challenges.is_none() {
+                    for (column, values) in witness::fixed(&config, &layout, usable) {
+                        for (row, value) in values.iter().enumerate() {
+                            if !bool::from(value.is_zero()) {
+                                region.assign_fixed(column, row, *value);
+                            }
+                        }
+                    }
+                    witness::enable_selectors(&config, &layout, &mut region)?;
+                }
+                let Some(batch) = &self.batch else { return Ok(()) };
+                let columns = self.columns.get_or_init(|| self.witness_columns(batch));
+                match challenges {
+                    None => {
+                        for (column, values) in config.advice().iter().zip(columns) {
+                            for (row, value) in values.iter().take(usable).enumerate() {
+                                if !bool::from(value.is_zero()) {
+                                    region.assign_advice(*column, row, Value::known(*value));
+                                }
+                            }
+                        }
+                    }
+                    Some((alpha, beta)) => {
+                        let (helpers, acc) =
+                            witness::helpers(&config, &layout, columns, usable, (alpha, beta));
+                        for (column, values) in config.logup.helpers.iter().zip(&helpers) {
+                            for (row, value) in values.iter().enumerate() {
+                                region.assign_advice(*column, row, Value::known(*value));
+                            }
+                        }
+                        for (row, value) in acc.iter().enumerate() {
+                            region.assign_advice(config.logup.acc, row, Value::known(*value));
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// Poseidon rows of one chain step: whether row `r` of a permutation is a full round.
+pub(crate) fn poseidon_row_kind(r: usize) -> Option<bool> {
+    (r < ROUND_ROWS).then(|| is_full_row(r))
+}
+
+/// The Poseidon fixed constants of permutation row `r`.
+pub(crate) fn poseidon_constants(r: usize) -> Option<[Fr; ROW_CONSTANTS]> {
+    (r < ROUND_ROWS).then(|| row_constants(r))
+}
+
+/// Rows of one chain step.
+pub(crate) const STEP_ROWS: usize = ROWS_PER_PERMUTATION;

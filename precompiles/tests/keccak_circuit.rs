@@ -1,35 +1,56 @@
-//! MockProver runs of the keccak circuit: honest batches are accepted.
+//! MockProver runs of the keccak circuit on honest batches, and a real proof.
 
-use halo2_base::halo2_proofs::dev::MockProver;
+mod support;
+
 use precompiles::keccak::{layout::SlotLayout, KeccakBatch, KeccakCircuit, KeccakParams};
 use precompiles::Fr;
+use support::{circuit, failures, shape, states};
 
-fn small_shape(capacity: usize) -> KeccakParams {
-    KeccakParams { k: 13, capacity, part_width: 4, lookup_columns: 8 }
+#[test]
+fn mock_prover_accepts_random_states_in_a_full_batch() {
+    let circuit = circuit(states(2, 1));
+    assert!(failures(&circuit).is_empty());
 }
 
 #[test]
-fn shape_figures() {
-    let shape = small_shape(1);
-    let layout = SlotLayout::new(shape);
-    eprintln!(
-        "round block {} rows, tail {} rows, slot {} rows, usable {}",
-        layout.round.rows,
-        layout.tail.rows,
-        layout.rows,
-        precompiles::keccak::circuit::usable_rows(shape)
-    );
+fn mock_prover_accepts_the_zero_and_all_ones_states() {
+    let circuit = circuit(vec![[0; 25], [u64::MAX; 25]]);
+    assert!(failures(&circuit).is_empty());
 }
 
 #[test]
-fn mock_prover_accepts_one_random_permutation() {
-    let shape = small_shape(2);
-    let input: [u64; 25] =
-        std::array::from_fn(|i| (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    let mut second = input;
-    second[3] ^= 1;
-    let batch = KeccakBatch::new(vec![input, second], Fr::from(5));
-    let circuit = KeccakCircuit::new(shape, &batch).expect("fits");
-    let prover = MockProver::run(shape.k, &circuit, circuit.instances()).expect("synthesis");
-    prover.assert_satisfied();
+fn mock_prover_accepts_a_partial_batch_whose_idle_slot_passes_the_chain_on() {
+    let inputs = states(1, 2);
+    let batch = KeccakBatch::new(inputs.clone(), Fr::from(11));
+    let circuit = circuit(inputs);
+    assert_eq!(circuit.instances(), vec![vec![Fr::from(11), batch.chain_end()]]);
+    assert!(failures(&circuit).is_empty());
+}
+
+#[test]
+fn an_empty_batch_proves_the_chain_unchanged() {
+    let circuit = circuit(Vec::new());
+    assert_eq!(circuit.instances(), vec![vec![Fr::from(11), Fr::from(11)]]);
+    assert!(failures(&circuit).is_empty());
+}
+
+#[test]
+fn the_production_shapes_fit_their_rows() {
+    for (k, part_width, lookup_columns) in [(18, 6, 16), (19, 6, 16), (18, 6, 8)] {
+        let shape = KeccakParams::fitting(k, part_width, lookup_columns);
+        let layout = SlotLayout::new(shape);
+        assert!(layout.rows_needed() <= precompiles::keccak::circuit::usable_rows(shape));
+        assert!(KeccakCircuit::keygen(shape).is_ok(), "{shape:?}");
+    }
+    assert!(KeccakParams::fitting(18, 6, 16).capacity >= 200);
+}
+
+#[test]
+fn shapes_that_do_not_fit_are_refused() {
+    let too_many = KeccakParams { capacity: 3, ..shape() };
+    assert!(KeccakCircuit::keygen(too_many).is_err());
+    let table_too_large = KeccakParams { k: 12, capacity: 1, part_width: 6, lookup_columns: 16 };
+    assert!(KeccakCircuit::keygen(table_too_large).is_err());
+    let batch = KeccakBatch::new(states(3, 3), Fr::from(0));
+    assert!(KeccakCircuit::new(shape(), &batch).is_err());
 }

@@ -29,6 +29,7 @@ pub const FRACTIONS_PER_HELPER: usize = 3;
 #[derive(Debug, Clone)]
 pub struct KeccakConfig {
     pub(crate) lane: Column<Advice>,
+    pub(crate) lane_b: Column<Advice>,
     pub(crate) ch: Column<Advice>,
     pub(crate) input: Vec<Column<Advice>>,
     pub(crate) output: Vec<Column<Advice>>,
@@ -64,7 +65,7 @@ pub(crate) struct Selectors {
 impl KeccakConfig {
     /// Every first-phase advice column, in the order of the witness columns.
     pub(crate) fn advice(&self) -> Vec<Column<Advice>> {
-        let mut all = vec![self.lane, self.ch];
+        let mut all = vec![self.lane, self.lane_b, self.ch];
         all.extend(&self.input);
         all.extend(&self.output);
         all.push(self.multiplicity);
@@ -77,6 +78,7 @@ impl KeccakConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: KeccakParams) -> Self {
         let layout = SlotLayout::new(params);
         let lane = meta.advice_column();
+        let lane_b = meta.advice_column();
         let ch = meta.advice_column();
         let input: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
         let output: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
@@ -104,7 +106,7 @@ impl KeccakConfig {
             chain_end: meta.selector(),
             public: meta.selector(),
         };
-        let block = BlockColumns { lane, input: input.clone(), output: output.clone() };
+        let block = BlockColumns { lane, lane_b, input: input.clone(), output: output.clone() };
 
         meta.create_gate("keccak round", |vc| {
             let q = vc.query_selector(selectors.round);
@@ -164,6 +166,7 @@ impl KeccakConfig {
 
         Self {
             lane,
+            lane_b,
             ch,
             input,
             output,
@@ -326,8 +329,10 @@ impl KeccakCircuit {
 /// A first-phase advice column of the circuit, for [`KeccakCircuit::with_cells`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeccakColumn {
-    /// The lane column.
+    /// The lane column (`A` and `D`).
     Lane,
+    /// The second lane column (`B`).
+    LaneB,
     /// The chain column.
     Chain,
     /// Lookup inputs of pair `j`.
@@ -343,10 +348,11 @@ impl KeccakColumn {
         let l = params.lookup_columns;
         match self {
             Self::Lane => 0,
-            Self::Chain => 1,
-            Self::Input(j) => 2 + j,
-            Self::Output(j) => 2 + l + j,
-            Self::State(i) => 3 + 2 * l + i,
+            Self::LaneB => 1,
+            Self::Chain => 2,
+            Self::Input(j) => 3 + j,
+            Self::Output(j) => 3 + l + j,
+            Self::State(i) => 4 + 2 * l + i,
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) fn sparse(value: u64) -> Fr {
 /// The advice columns the block gates read.
 pub(crate) struct BlockColumns {
     pub(crate) lane: Column<Advice>,
+    pub(crate) lane_b: Column<Advice>,
     pub(crate) input: Vec<Column<Advice>>,
     pub(crate) output: Vec<Column<Advice>>,
 }
@@ -51,6 +52,11 @@ impl BlockCells<'_, '_> {
     /// The lane-column cell `row` rows from the gate's row.
     pub(crate) fn lane(&mut self, row: isize) -> Expression<Fr> {
         self.vc.query_advice(self.cols.lane, Rotation(row as i32))
+    }
+
+    /// The second lane column's cell `row` rows from the gate's row.
+    pub(crate) fn lane_b(&mut self, row: isize) -> Expression<Fr> {
+        self.vc.query_advice(self.cols.lane_b, Rotation(row as i32))
     }
 
     /// `Σ input_part · BASE^offset` (digits in place).
@@ -108,7 +114,7 @@ pub(crate) fn round(
     let next = layout.round.rows as isize;
     let a = |c: &mut BlockCells<'_, '_>, i: usize| c.lane((A_ROW + i) as isize);
     let d = |c: &mut BlockCells<'_, '_>, x: usize| c.lane((D_ROW + x) as isize);
-    let b = |c: &mut BlockCells<'_, '_>, i: usize| c.lane((B_ROW + i) as isize);
+    let b = |c: &mut BlockCells<'_, '_>, i: usize| c.lane_b((B_ROW + i) as isize);
     let mut out: Vec<Named> = Vec::new();
     for x in 0..5 {
         let mut sum = if x == 0 { rc.clone() } else { constant(Fr::ZERO) };

@@ -35,10 +35,10 @@ pub const ACTIVE_ROW: usize = CHAIN_OUT_ROW + 1;
 pub const A_ROW: usize = 0;
 /// First row of θ's `D[x]` in a round block.
 pub const D_ROW: usize = LANES;
-/// First row of `B` in a round block.
-pub const B_ROW: usize = D_ROW + 5;
+/// First row of `B` in a round block, in the second lane column.
+pub const B_ROW: usize = 0;
 /// Lane-column rows a round block needs.
-pub const ROUND_LANE_ROWS: usize = B_ROW + LANES;
+pub const ROUND_LANE_ROWS: usize = D_ROW + 5;
 
 /// The shape of a keccak circuit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -129,15 +129,16 @@ struct Index {
 
 impl Index {
     const LANE: usize = 0;
-    const CH: usize = 1;
+    const LANE_B: usize = 1;
+    const CH: usize = 2;
     fn input(&self, j: usize) -> usize {
-        2 + j
+        3 + j
     }
     fn output(&self, j: usize) -> usize {
-        2 + self.lookup_columns + j
+        3 + self.lookup_columns + j
     }
     fn multiplicity(&self) -> usize {
-        2 + 2 * self.lookup_columns
+        3 + 2 * self.lookup_columns
     }
     fn state(&self, i: usize) -> usize {
         self.multiplicity() + 1 + i
@@ -194,7 +195,7 @@ pub(crate) fn columns(params: KeccakParams, batch: &KeccakBatch) -> Vec<Vec<Fr>>
             let b = base + layout.round_row(t);
             for i in 0..LANES {
                 columns[Index::LANE][b + i] = sparse(trace.a[i]);
-                columns[Index::LANE][b + B_ROW + i] = sparse(trace.b[i]);
+                columns[Index::LANE_B][b + B_ROW + i] = sparse(trace.b[i]);
             }
             for x in 0..5 {
                 columns[Index::LANE][b + D_ROW + x] = sparse_digits(&trace.d[x]);

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree profile-guest conformance-vm lint fmt
+.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -61,6 +61,11 @@ bench: deps
 ## Segment proving: keygen, cycles/s, proof size, peak memory (SEGMENT_BENCH_K=17,18).
 bench-prover: deps
 	$(CARGO) bench -p circuits --bench segment_prover --locked
+
+## The keccak-f circuit: columns, permutations per proof, keygen and proving time,
+## permutations/s, peak memory, aggregation cells (KECCAK_BENCH_SHAPES=k:part_width:lookups).
+bench-keccak: deps
+	$(CARGO) bench -p precompiles --bench keccak --locked
 
 ## The proof tree: each node kind's shape, key and proving time, peak memory, and the whole
 ## program end to end (fibonacci-digest at about 1M cycles; TREE_BENCH_N, TREE_BENCH_PO2).

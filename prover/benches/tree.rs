@@ -38,6 +38,10 @@ fn main() {
                 segments_secs += secs;
                 println!("segment {}/{total}: {secs:.1}s, peak RSS {peak:.0} MiB", index + 1)
             }
+            Progress::KeccakBatch { index, total, permutations, secs } => {
+                nodes_secs += secs;
+                println!("keccak-f batch {}/{total}: {permutations} permutations, {secs:.1}s, peak RSS {peak:.0} MiB", index + 1)
+            }
             Progress::Node { kind, level, index, total, stats } => {
                 nodes_secs += stats.key_secs + stats.prove_secs;
                 println!(

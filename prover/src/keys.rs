@@ -30,6 +30,7 @@ use snark_verifier_sdk::Snark;
 use crate::node::{build_circuit, size_circuit, NodeKind};
 use crate::output::OutputDigest;
 use crate::ProveError;
+use precompiles::keccak::{KeccakCircuit, KeccakParams};
 
 /// Bump when a node circuit's constraints change, so that cached keys are not reused.
 const CIRCUIT_VERSION: &str = "tree-v1";
@@ -62,6 +63,9 @@ pub struct TreeConfig {
     pub lookup_bits: usize,
     /// Bits of the wrapper's range-check table (below `wrapper_min_k`).
     pub wrapper_lookup_bits: usize,
+    /// The keccak-f circuit's shape: rows, permutations per batch proof, part width and
+    /// lookup columns.
+    pub keccak: KeccakParams,
 }
 
 impl Default for TreeConfig {
@@ -75,6 +79,7 @@ impl Default for TreeConfig {
             wrapper_max_k: 22,
             lookup_bits: 20,
             wrapper_lookup_bits: 20,
+            keccak: KeccakParams::fitting(18, 6, 16),
         }
     }
 }
@@ -117,6 +122,7 @@ pub struct Keys {
     /// large and live on disk between uses).
     vks: Mutex<HashMap<String, (VerifyingKey<G1Affine>, AggregationConfigParams)>>,
     segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
+    keccak_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
 }
 
 /// The default directory of cached proving keys: `$ZKVM_KEYS_DIR`, else
@@ -156,6 +162,7 @@ impl Keys {
             params: Mutex::default(),
             vks: Mutex::default(),
             segment_vk: Mutex::default(),
+            keccak_vk: Mutex::default(),
         }
     }
 
@@ -215,6 +222,28 @@ impl Keys {
         Ok(circuits::segment::keygen(&params, k)?)
     }
 
+    /// The keccak-f circuit's verifying key (kept in memory once made).
+    pub fn keccak_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
+        let mut slot = self.keccak_vk.lock().map_err(|_| ProveError::Poisoned)?;
+        if let Some(vk) = slot.as_ref() {
+            return Ok(vk.clone());
+        }
+        let shape = self.config.keccak;
+        let params = self.params(shape.k)?;
+        let circuit = KeccakCircuit::keygen(shape)?;
+        let vk =
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
+        *slot = Some(vk.clone());
+        Ok(vk)
+    }
+
+    /// The keccak-f circuit's proving key (seconds to make: made per run).
+    pub fn keccak_key(&self) -> Result<ProvingKey<G1Affine>, ProveError> {
+        let shape = self.config.keccak;
+        let params = self.params(shape.k)?;
+        Ok(precompiles::keccak::keygen(&params, shape)?)
+    }
+
     fn node_id(
         &self,
         kind: NodeKind,
@@ -244,7 +273,7 @@ impl Keys {
     fn node_size(&self, kind: NodeKind) -> (u32, usize) {
         match kind {
             NodeKind::Leaf => (self.config.leaf_k, self.config.lookup_bits),
-            NodeKind::Inner => (self.config.inner_k, self.config.lookup_bits),
+            NodeKind::Inner | NodeKind::Keccak => (self.config.inner_k, self.config.lookup_bits),
             NodeKind::Wrapper => (self.config.wrapper_min_k, self.config.wrapper_lookup_bits),
         }
     }

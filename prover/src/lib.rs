@@ -42,8 +42,8 @@ pub mod verifier;
 pub use keys::{Keys, ParamsSource, TreeConfig};
 pub use output::OutputDigest;
 pub use pipeline::{
-    execute, prove, prove_with_progress, verify, verify_with_key, wrapper_vk, Execution, NodeStats,
-    Progress, PublicOutput, MAX_SEGMENTS,
+    execute, prove, prove_program, prove_with_progress, verify, verify_with_key, wrapper_vk,
+    Execution, NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
 };
 pub use proof::{scalar_word, Proof, ProofFileError, PublicInputs};
 pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
@@ -62,14 +62,15 @@ pub enum ProveError {
     /// The guest halted with a non-zero exit code: there is no proof of a failed run.
     #[error("the guest halted with exit code {0}; only a run that exits with 0 has a proof")]
     ExitCode(u32),
-    /// The run called a precompile, whose outputs nothing proves yet.
-    #[error("the run made {keccak} KECCAK_PERMUTE and {secp} SECP256K1_RECOVER calls; the precompile circuits that prove them do not exist yet, so this run cannot be proved")]
-    UnprovedPrecompiles {
-        /// KECCAK_PERMUTE calls.
-        keccak: u64,
+    /// The run called SECP256K1_RECOVER, whose outputs nothing proves yet.
+    #[error("the run made {calls} SECP256K1_RECOVER calls; the secp256k1 recovery circuit that proves them does not exist yet, so this run cannot be proved")]
+    UnprovedSecp256k1 {
         /// SECP256K1_RECOVER calls.
-        secp: u64,
+        calls: u64,
     },
+    /// The keccak-f batches could not be built or proved.
+    #[error("keccak-f: {0}")]
+    Keccak(#[from] precompiles::keccak::KeccakError),
     /// The output is not one 32-byte COMMIT.
     #[error(transparent)]
     Output(#[from] output::OutputError),
@@ -122,13 +123,13 @@ pub enum VerifyError {
     /// The tree shape is unusable (no segments, or more than `MAX_SEGMENTS`).
     #[error("a proof covers between 1 and 65536 segments")]
     Shape,
-    /// The wrapper key given is for proofs over another number of segments.
-    #[error("the wrapper key is for proofs over {key} segment(s), the proof covers {proof}")]
+    /// The wrapper key given is for proofs of another tree shape.
+    #[error("the wrapper key is for proofs over {key}, the proof covers {proof}")]
     KeyShape {
-        /// Segments of the key's tree.
-        key: u32,
-        /// Segments of the proof.
-        proof: u32,
+        /// The key's tree: segments and keccak-f batches.
+        key: String,
+        /// The proof's tree.
+        proof: String,
     },
     /// The verifying key could not be derived.
     #[error("verifying key: {0}")]

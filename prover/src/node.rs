@@ -6,6 +6,10 @@
 //! - A **leaf** verifies segment proofs and links them.
 //! - An **inner** node verifies node proofs (leaves or inner nodes) and links them.
 //!   Leaves and inner nodes expose `accumulator ‖ boundary` (12 + 12 fields).
+//! - A **keccak** node verifies the top node and the keccak-f batch proofs, and links
+//!   the batches' chain to the execution's keccak chain
+//!   ([`crate::gadgets::keccak`]); it exposes the same `accumulator ‖ boundary`, with
+//!   the keccak chain discharged.
 //! - The **wrapper** verifies the top node, proves the root statement
 //!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
 //!   digest_lo` (12 + 3 fields). It is configured with one advice column at the smallest
@@ -24,6 +28,7 @@ use snark_verifier_sdk::halo2::aggregation::{
 use snark_verifier_sdk::{Snark, SHPLONK};
 
 use crate::boundary::{BoundaryLayout, BOUNDARY_FIELDS};
+use crate::gadgets::keccak::{discharge_keccak, AssignedBatch};
 use crate::gadgets::link::{link, AssignedBoundary};
 use crate::gadgets::statement::root_statement;
 use crate::output::OutputDigest;
@@ -44,6 +49,8 @@ pub enum NodeKind {
     Leaf,
     /// Verifies and links node proofs.
     Inner,
+    /// Verifies the top node and the keccak-f batch proofs, and links their chains.
+    Keccak,
     /// Verifies the top node and proves the root statement.
     Wrapper,
 }
@@ -53,14 +60,16 @@ impl NodeKind {
     pub fn child_layout(self) -> BoundaryLayout {
         match self {
             NodeKind::Leaf => BoundaryLayout::SEGMENT,
-            NodeKind::Inner | NodeKind::Wrapper => BoundaryLayout::node(ACCUMULATOR_LIMBS),
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Wrapper => {
+                BoundaryLayout::node(ACCUMULATOR_LIMBS)
+            }
         }
     }
 
     /// The public inputs this node exposes.
     pub fn num_public_inputs(self) -> usize {
         match self {
-            NodeKind::Leaf | NodeKind::Inner => NODE_PUBLIC_INPUTS,
+            NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak => NODE_PUBLIC_INPUTS,
             NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
         }
     }
@@ -70,6 +79,7 @@ impl NodeKind {
         match self {
             NodeKind::Leaf => "leaf",
             NodeKind::Inner => "inner",
+            NodeKind::Keccak => "keccak",
             NodeKind::Wrapper => "wrapper",
         }
     }
@@ -78,7 +88,8 @@ impl NodeKind {
 /// Why a node's circuit could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
-    /// A node needs at least one child; the wrapper exactly one.
+    /// A node needs at least one child; the wrapper exactly one; a keccak node the top
+    /// node and at least one batch.
     #[error("a {kind} node cannot take {children} children")]
     Children {
         /// The node's kind name.
@@ -106,7 +117,10 @@ pub fn build_circuit(
     digest: Option<&OutputDigest>,
 ) -> Result<AggregationCircuit, NodeError> {
     let count = children.len();
-    if count == 0 || (kind == NodeKind::Wrapper && count != 1) {
+    if count == 0
+        || (kind == NodeKind::Wrapper && count != 1)
+        || (kind == NodeKind::Keccak && count < 2)
+    {
         return Err(NodeError::Children { kind: kind.name(), children: count });
     }
     let digest = match (kind, digest) {
@@ -121,17 +135,29 @@ pub fn build_circuit(
         VerifierUniversality::None,
     );
     let layout = kind.child_layout();
-    let boundaries = circuit
-        .previous_instances()
+    let previous = circuit.previous_instances().clone();
+    // A keccak node's children after the first are batch proofs, not nodes.
+    let nodes = if kind == NodeKind::Keccak { &previous[..1] } else { &previous[..] };
+    let boundaries = nodes
         .iter()
         .enumerate()
         .map(|(i, instances)| {
             AssignedBoundary::read(instances, &layout).ok_or(NodeError::ChildInstances(i))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let batches = previous[nodes.len()..]
+        .iter()
+        .enumerate()
+        .map(|(i, instances)| {
+            AssignedBatch::read(instances).ok_or(NodeError::ChildInstances(nodes.len() + i))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let range = circuit.builder.range_chip();
     let ctx = circuit.builder.main(0);
-    let whole = link(ctx, range.gate(), &boundaries);
+    let mut whole = link(ctx, range.gate(), &boundaries);
+    if kind == NodeKind::Keccak {
+        whole = discharge_keccak(ctx, range.gate(), &whole, &batches);
+    }
     let exposed = match digest {
         Some(digest) if kind == NodeKind::Wrapper => {
             root_statement(ctx, &range, &whole, digest).to_instances()

@@ -22,6 +22,8 @@ use crate::proof::{scalar_hex, Proof, PublicInputs};
 use crate::snark::{prove_evm, prove_poseidon, verify_evm};
 use crate::verifier::WrapperVk;
 use crate::{ProveError, VerifyError};
+use precompiles::keccak::{prove_batch, KeccakBatch};
+use vm::trace::PrecompileCall;
 
 /// The most segments a proof may cover (2^16 segments of 2^18 rows: 17 G cycles). A file
 /// that claims more is refused before any key is derived for it.
@@ -90,6 +92,17 @@ pub enum Progress {
         total: usize,
         /// The node's circuit and cost.
         stats: NodeStats,
+    },
+    /// A keccak-f batch is proved.
+    KeccakBatch {
+        /// From 0.
+        index: usize,
+        /// Batches in all.
+        total: usize,
+        /// Permutations in this batch.
+        permutations: usize,
+        /// Seconds.
+        secs: f64,
     },
     /// The wrapper is proved and the proof verified.
     Wrapped {
@@ -172,26 +185,40 @@ pub fn prove(elf: &[u8], input: &[u8], keys: &Keys) -> Result<Proof, ProveError>
 /// Proves a run of `elf` on `input`, reporting each finished step to `progress`. The
 /// returned proof has passed [`verify`].
 ///
-/// Refused before any proving: a run that fails or exits non-zero, a run that calls a
-/// precompile (no circuit proves those outputs yet), and an output that is not one
-/// 32-byte COMMIT.
+/// Refused before any proving: a run that fails or exits non-zero, a run that calls
+/// SECP256K1_RECOVER (no circuit proves those outputs yet), and an output that is not one
+/// 32-byte COMMIT. KECCAK_PERMUTE calls are proved in batches by the keccak-f circuit and
+/// linked to the execution by a keccak node under the wrapper.
 pub fn prove_with_progress(
     elf: &[u8],
     input: &[u8],
     keys: &Keys,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Proof, ProveError> {
-    let config = keys.config().clone();
     let program = Program::from_elf(elf).map_err(vm::VmError::from)?;
+    prove_program(&program, input, keys, progress)
+}
+
+/// [`prove_with_progress`] for a loaded program.
+pub fn prove_program(
+    program: &Program,
+    input: &[u8],
+    keys: &Keys,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Proof, ProveError> {
+    let config = keys.config().clone();
     let t = Instant::now();
-    let (summary, records) = vm::trace_program(&program, input, &executor_config(&config))?;
+    let (summary, records) = vm::trace_program(program, input, &executor_config(&config))?;
     if summary.exit_code != 0 {
         return Err(ProveError::ExitCode(summary.exit_code));
     }
-    let (keccak, secp) = (summary.syscalls.keccak_permute, summary.syscalls.secp256k1_recover);
-    if keccak + secp > 0 {
-        return Err(ProveError::UnprovedPrecompiles { keccak, secp });
+    let secp = summary.syscalls.secp256k1_recover;
+    if secp > 0 {
+        return Err(ProveError::UnprovedSecp256k1 { calls: secp });
     }
+    let calls: Vec<PrecompileCall> =
+        records.iter().flat_map(|r| r.precompile_calls.iter().cloned()).collect();
+    let batches = KeccakBatch::split(&calls, config.keccak.capacity)?;
     let digest = OutputDigest::from_run(summary.syscalls.commit, &summary.output)?;
     let segments = u32::try_from(records.len())
         .ok()
@@ -206,7 +233,7 @@ pub fn prove_with_progress(
     // Segment proofs, each from the state the previous one left.
     let segment_params = keys.params(config.segment_po2)?;
     let segment_pk = keys.segment_key()?;
-    let mut start = SegmentStart::initial(&program);
+    let mut start = SegmentStart::initial(program);
     let mut segment_snarks = Vec::with_capacity(records.len());
     let mut boundaries = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
@@ -245,7 +272,29 @@ pub fn prove_with_progress(
         }
         nodes = next;
     }
-    let top = nodes.pop().ok_or(ProveError::Link(crate::boundary::LinkError::Empty))?;
+    let mut top = nodes.pop().ok_or(ProveError::Link(crate::boundary::LinkError::Empty))?;
+
+    // The keccak-f batches, then the node that links their chain to the execution's.
+    if !batches.is_empty() {
+        let params = keys.params(config.keccak.k)?;
+        let pk = keys.keccak_key()?;
+        let mut children = vec![top];
+        for (index, batch) in batches.iter().enumerate() {
+            let t = Instant::now();
+            let proof = prove_batch(&params, &pk, config.keccak, batch)?;
+            children.push(proof.snark);
+            progress(Progress::KeccakBatch {
+                index,
+                total: batches.len(),
+                permutations: batch.len(),
+                secs: t.elapsed().as_secs_f64(),
+            });
+        }
+        drop(pk);
+        let (node, stats) = prove_node(keys, NodeKind::Keccak, children, &digest)?;
+        progress(Progress::Node { kind: "keccak", level: 0, index: 0, total: 1, stats });
+        top = node;
+    }
 
     let t = Instant::now();
     let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&top), &digest)?;
@@ -267,9 +316,11 @@ pub fn prove_with_progress(
     let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
     let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
     drop(key);
-    let proof = Proof::new(digest, segments, summary.cycles, public_inputs, proof_bytes);
+    let keccak_batches = u32::try_from(batches.len()).unwrap_or(u32::MAX);
+    let proof = Proof::new(digest, segments, summary.cycles, public_inputs, proof_bytes)
+        .with_keccak_batches(keccak_batches);
     let t = Instant::now();
-    verify(&proof, circuits::paging::program_id(&program), keys)?;
+    verify(&proof, circuits::paging::program_id(program), keys)?;
     progress(Progress::Wrapped { stats, verify_secs: t.elapsed().as_secs_f64() });
     Ok(proof)
 }
@@ -294,42 +345,63 @@ fn prove_node(
     Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
 }
 
+/// What a placeholder stands for.
+#[derive(Clone, Copy)]
+enum Placeholder {
+    /// A segment proof.
+    Segment,
+    /// A keccak-f batch proof.
+    KeccakBatch,
+    /// A node proof.
+    Node(NodeKind),
+}
+
 /// A placeholder snark with `vk`'s protocol, for deriving the keys of the nodes above it.
 fn placeholder(
     keys: &Keys,
     vk: &VerifyingKey<G1Affine>,
-    kind: Option<NodeKind>,
+    of: Placeholder,
 ) -> Result<Snark, ProveError> {
     let params = keys.params(vk.get_domain().k())?;
-    let (num_instance, accumulator) = match kind {
-        None => (NUM_PUBLIC_INPUTS, None),
-        Some(kind) => {
+    let (num_instance, accumulator) = match of {
+        Placeholder::Segment => (NUM_PUBLIC_INPUTS, None),
+        Placeholder::KeccakBatch => (precompiles::keccak::prove::NUM_PUBLIC_INPUTS, None),
+        Placeholder::Node(kind) => {
             (kind.num_public_inputs(), Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()))
         }
     };
     Ok(gen_dummy_snark_from_vk::<SHPLONK>(&params, vk, vec![num_instance], accumulator))
 }
 
-/// The wrapper's verifying key for a tree over `segments` segments, with its circuit's
-/// configuration, derived from the segment circuit's key up (cached like every node key).
-/// The key depends on the tree's shape, so on `segments`.
+/// The wrapper's verifying key for a tree over `segments` segments and `keccak_batches`
+/// keccak-f batches, with its circuit's configuration, derived from the segment and
+/// keccak-f circuits' keys up (cached like every node key). The key depends on the tree's
+/// shape, so on both counts.
 pub fn wrapper_vk(
     keys: &Keys,
     segments: usize,
+    keccak_batches: usize,
 ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
     let config = keys.config();
     let segment_vk = keys.segment_vk()?;
-    let segment = placeholder(keys, &segment_vk, None)?;
+    let segment = placeholder(keys, &segment_vk, Placeholder::Segment)?;
     let leaf_vk = keys.node_vk(NodeKind::Leaf, &[segment])?;
-    let leaf = placeholder(keys, &leaf_vk, Some(NodeKind::Leaf))?;
+    let leaf = placeholder(keys, &leaf_vk, Placeholder::Node(NodeKind::Leaf))?;
     let mut level: Vec<Snark> = vec![leaf; segments];
     for groups in inner_levels(segments, config.arity) {
         let mut next = Vec::with_capacity(groups.len());
         for group in groups {
             let vk = keys.node_vk(NodeKind::Inner, &level[group])?;
-            next.push(placeholder(keys, &vk, Some(NodeKind::Inner))?);
+            next.push(placeholder(keys, &vk, Placeholder::Node(NodeKind::Inner))?);
         }
         level = next;
+    }
+    if keccak_batches > 0 {
+        let keccak_vk = keys.keccak_vk()?;
+        let batch = placeholder(keys, &keccak_vk, Placeholder::KeccakBatch)?;
+        level.extend(std::iter::repeat_n(batch, keccak_batches));
+        let vk = keys.node_vk(NodeKind::Keccak, &level)?;
+        level = vec![placeholder(keys, &vk, Placeholder::Node(NodeKind::Keccak))?];
     }
     keys.node_vk_with_config(NodeKind::Wrapper, &level)
 }
@@ -343,8 +415,8 @@ pub fn wrapper_vk(
 /// tree was folded into.
 pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    let (vk, _) =
-        wrapper_vk(keys, proof.segments as usize).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    let (vk, _) = wrapper_vk(keys, proof.segments as usize, proof.keccak_batches as usize)
+        .map_err(|e| VerifyError::Keys(Box::new(e)))?;
     let params =
         keys.verifier_params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
@@ -362,8 +434,12 @@ pub fn verify_with_key(
     keys: &Keys,
 ) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    if key.segments != proof.segments {
-        return Err(VerifyError::KeyShape { key: key.segments, proof: proof.segments });
+    if (key.segments, key.keccak_batches) != (proof.segments, proof.keccak_batches) {
+        let shape = |s: u32, k: u32| format!("{s} segment(s) and {k} keccak-f batch(es)");
+        return Err(VerifyError::KeyShape {
+            key: shape(key.segments, key.keccak_batches),
+            proof: shape(proof.segments, proof.keccak_batches),
+        });
     }
     let vk = key
         .verifying_key()
@@ -391,7 +467,7 @@ fn check_statement(proof: &Proof, program_id: Fr) -> Result<(), VerifyError> {
     if proof.calldata != proof.expected_calldata() {
         return Err(VerifyError::CalldataMismatch);
     }
-    if proof.segments == 0 || proof.segments > MAX_SEGMENTS {
+    if proof.segments == 0 || proof.segments > MAX_SEGMENTS || proof.keccak_batches > MAX_SEGMENTS {
         return Err(VerifyError::Shape);
     }
     Ok(())

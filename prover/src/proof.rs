@@ -9,6 +9,7 @@
 //! | `program_id` | the program's identity, a BN254 scalar as `0x` + 64 hex digits (big-endian) |
 //! | `output` | the committed 32-byte digest, `0x` + 64 hex digits |
 //! | `segments` | segments the proof covers (it fixes the tree's shape, and so the wrapper's key) |
+//! | `keccak_batches` | keccak-f batch proofs the tree verifies (0 when the run made no KECCAK_PERMUTE call; absent in older files); with `segments` it fixes the wrapper's key |
 //! | `cycles` | cycles the run took |
 //! | `public_inputs` | `accumulator` (12 scalars), `program_id`, `digest_hi`, `digest_lo` |
 //! | `proof` | the wrapper's SHPLONK proof over the Keccak transcript, `0x` + hex |
@@ -154,6 +155,9 @@ pub struct Proof {
     pub output: OutputDigest,
     /// Segments the proof covers.
     pub segments: u32,
+    /// keccak-f batch proofs the tree verifies (0 for a run without KECCAK_PERMUTE).
+    #[serde(default)]
+    pub keccak_batches: u32,
     /// Cycles of the run.
     pub cycles: u64,
     /// The wrapper's public inputs.
@@ -200,11 +204,18 @@ impl Proof {
             program_id: public_inputs.program_id,
             output,
             segments,
+            keccak_batches: 0,
             cycles,
             public_inputs,
             proof,
             calldata,
         }
+    }
+
+    /// The same proof over a tree with `keccak_batches` keccak-f batches.
+    pub fn with_keccak_batches(mut self, keccak_batches: u32) -> Self {
+        self.keccak_batches = keccak_batches;
+        self
     }
 
     /// The program id the proof is about.

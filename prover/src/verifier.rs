@@ -32,13 +32,17 @@ pub fn solidity_verifier(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>)
     )
 }
 
-/// The verifier of proofs over `segments` segments made with `keys`, and the wrapper key
-/// it was generated from. Derives the wrapper's key from the segment circuit up (keygen
-/// where the key cache has none).
-pub fn export_verifier(keys: &Keys, segments: usize) -> Result<(String, WrapperVk), ProveError> {
-    let (vk, config) = wrapper_vk(keys, segments)?;
+/// The verifier of proofs over `segments` segments and `keccak_batches` keccak-f batches
+/// made with `keys`, and the wrapper key it was generated from. Derives the wrapper's key
+/// from the segment and keccak-f circuits up (keygen where the key cache has none).
+pub fn export_verifier(
+    keys: &Keys,
+    segments: usize,
+    keccak_batches: usize,
+) -> Result<(String, WrapperVk), ProveError> {
+    let (vk, config) = wrapper_vk(keys, segments, keccak_batches)?;
     let params = keys.verifier_params(config.degree)?;
-    let file = WrapperVk::new(segments, config, &vk)?;
+    let file = WrapperVk::new(segments, keccak_batches, config, &vk)?;
     Ok((solidity_verifier(&params, &vk), file))
 }
 
@@ -49,6 +53,9 @@ pub fn export_verifier(keys: &Keys, segments: usize) -> Result<(String, WrapperV
 pub struct WrapperVk {
     /// Segments of the proofs the key verifies (the tree's shape fixes the key).
     pub segments: u32,
+    /// keccak-f batch proofs of the proofs the key verifies (0: no keccak node).
+    #[serde(default)]
+    pub keccak_batches: u32,
     /// The wrapper circuit's configuration.
     pub config: AggregationConfigParams,
     /// `VerifyingKey::write` in `RawBytes` format.
@@ -76,9 +83,11 @@ pub enum WrapperVkError {
 }
 
 impl WrapperVk {
-    /// The file of `vk`, a wrapper with configuration `config` over `segments` segments.
+    /// The file of `vk`, a wrapper with configuration `config` over `segments` segments
+    /// and `keccak_batches` keccak-f batches.
     pub fn new(
         segments: usize,
+        keccak_batches: usize,
         config: AggregationConfigParams,
         vk: &VerifyingKey<G1Affine>,
     ) -> Result<Self, ProveError> {
@@ -86,7 +95,9 @@ impl WrapperVk {
         vk.write(&mut bytes, SerdeFormat::RawBytes).map_err(|e| ProveError::Keys(e.to_string()))?;
         let segments =
             u32::try_from(segments).map_err(|_| ProveError::TooManySegments(segments))?;
-        Ok(Self { segments, config, vk: bytes })
+        let keccak_batches = u32::try_from(keccak_batches)
+            .map_err(|_| ProveError::TooManySegments(keccak_batches))?;
+        Ok(Self { segments, keccak_batches, config, vk: bytes })
     }
 
     /// The verifying key.

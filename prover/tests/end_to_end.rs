@@ -1,6 +1,7 @@
-//! The whole stack on a real program: `fibonacci-digest` over two 2^17-row segments is
+//! The whole stack on real programs: `fibonacci-digest` over two 2^17-row segments is
 //! proved down to the wrapper and verified; the proof file round-trips; a flipped byte, a
-//! changed public input and another program id are rejected.
+//! changed public input and another program id are rejected. The `keccak` guest is proved
+//! with its permutations in a keccak-f batch proof, linked by a keccak node.
 //!
 //! About an hour on a 2-core machine from cold caches, so it is `#[ignore]`d in `make
 //! test` and run by `make test-e2e`.
@@ -87,4 +88,52 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
     // The same bytes claimed for a one-segment tree: another wrapper key, no verification.
     let reshaped = Proof::new(proof.output, 1, proof.cycles, proof.public_inputs, proof.proof);
     assert!(verify(&reshaped, program_id, &keys).is_err());
+}
+
+#[test]
+#[ignore = "about 45 minutes of proving; run by `make test-e2e`"]
+fn the_keccak_guest_is_proved_with_every_permutation_checked() {
+    // Two permutations (200 bytes absorb two 136-byte blocks), one batch proof of a small
+    // keccak-f circuit (2^12 rows, two slots) beside the segment's leaf, a keccak node
+    // linking the batch's chain to the segment's, then the wrapper.
+    let keccak = precompiles::keccak::KeccakParams {
+        k: 12,
+        capacity: 2,
+        part_width: 4,
+        lookup_columns: 16,
+    };
+    let config = TreeConfig { segment_po2: 17, keccak, ..TreeConfig::default() };
+    let keys = Keys::development(config);
+    let message = [0x61u8; 200];
+    let mut input = InputBuilder::new();
+    input.write_bytes(&message).unwrap();
+    let input = input.into_bytes();
+    let elf = guests::KECCAK_ELF;
+    let program_id = circuits::paging::program_id(&vm::Program::from_elf(elf).unwrap());
+
+    let t = Instant::now();
+    let proof = prove_with_progress(elf, &input, &keys, &mut |p| {
+        eprintln!("[{:>7.1}s, peak {:.0} MiB] {p:?}", t.elapsed().as_secs_f64(), peak_rss_mib())
+    })
+    .unwrap();
+    eprintln!(
+        "proved {} cycles in {} segment(s) with {} keccak-f batch(es) in {:.1}s, peak RSS {:.0} MiB",
+        proof.cycles,
+        proof.segments,
+        proof.keccak_batches,
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
+    assert_eq!((proof.segments, proof.keccak_batches), (1, 1));
+    let output = verify(&proof, program_id, &keys).unwrap();
+    let mut expected = [0u8; 32];
+    let mut hasher = tiny_keccak::Keccak::v256();
+    tiny_keccak::Hasher::update(&mut hasher, &message);
+    tiny_keccak::Hasher::finalize(hasher, &mut expected);
+    assert_eq!(output.digest.0, expected);
+
+    // The same proof claimed for a tree without the keccak node is checked against that
+    // tree's key, and refused.
+    let without = proof.with_keccak_batches(0);
+    assert!(verify(&without, program_id, &keys).is_err());
 }

@@ -37,15 +37,11 @@ fn execute_reports_cycles_segments_output_and_precompile_calls() {
 }
 
 #[test]
-fn a_run_that_calls_a_precompile_is_refused_with_a_typed_error() {
+fn a_run_that_calls_secp256k1_recover_is_refused_with_a_typed_error() {
     let keys = Keys::new(config(), prover::ParamsSource::Development, None);
-    let mut input = InputBuilder::new();
-    input.write_bytes(b"abc").unwrap();
-    let err = prove(guests::KECCAK_ELF, &input.into_bytes(), &keys).unwrap_err();
-    assert!(
-        matches!(err, ProveError::UnprovedPrecompiles { keccak, secp: 0 } if keccak > 0),
-        "{err}"
-    );
+    let (program, input) = testkit::syscall_program::program();
+    let err = prover::prove_program(&program, &input, &keys, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, ProveError::UnprovedSecp256k1 { calls: 2 }), "{err}");
 }
 
 #[test]

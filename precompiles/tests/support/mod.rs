@@ -91,7 +91,10 @@ pub(crate) fn part(block: &Block, decomposition: usize, part: usize) -> Part {
 }
 
 /// The input and output cells `(column, row)` of `part` in a block starting at `base`.
-pub(crate) fn part_cells(part: Part, base: usize) -> ((KeccakColumn, usize), (KeccakColumn, usize)) {
+pub(crate) fn part_cells(
+    part: Part,
+    base: usize,
+) -> ((KeccakColumn, usize), (KeccakColumn, usize)) {
     (
         (KeccakColumn::Input(part.column), base + part.row),
         (KeccakColumn::Output(part.column), base + part.row),

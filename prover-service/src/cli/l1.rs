@@ -17,6 +17,10 @@ pub(crate) struct ExportVerifierArgs {
     /// depends on the tree's shape.
     #[arg(long, default_value_t = 1)]
     segments: usize,
+    /// keccak-f batch proofs of the proofs the verifier is for (0: programs that never
+    /// call KECCAK_PERMUTE).
+    #[arg(long, default_value_t = 0)]
+    keccak_batches: usize,
     /// Where to write the Solidity verifier (pragma 0.8.19).
     #[arg(long)]
     out: PathBuf,
@@ -41,7 +45,7 @@ pub(crate) struct CalldataArgs {
 /// Writes the verifier of the configured stack.
 pub(crate) fn run_export_verifier(args: &ExportVerifierArgs) -> anyhow::Result<ExitCode> {
     let keys = args.stack.keys();
-    let (solidity, key) = prover::export_verifier(&keys, args.segments)
+    let (solidity, key) = prover::export_verifier(&keys, args.segments, args.keccak_batches)
         .context("deriving the wrapper's verifying key")?;
     std::fs::write(&args.out, &solidity)
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -49,10 +53,11 @@ pub(crate) fn run_export_verifier(args: &ExportVerifierArgs) -> anyhow::Result<E
         key.write(path)?;
     }
     println!(
-        "verifier: {} ({} bytes of Solidity) for proofs over {} segment(s), wrapper k = {}",
+        "verifier: {} ({} bytes of Solidity) for proofs over {} segment(s) and {} keccak-f batch(es), wrapper k = {}",
         args.out.display(),
         solidity.len(),
         args.segments,
+        args.keccak_batches,
         key.config.degree
     );
     Ok(ExitCode::SUCCESS)

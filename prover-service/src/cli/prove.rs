@@ -89,6 +89,10 @@ fn report(step: &Progress) {
         Progress::Segment { index, total, secs } => {
             eprintln!("segment {}/{total} proved ({secs:.1}s, peak {peak:.0} MiB)", index + 1)
         }
+        Progress::KeccakBatch { index, total, permutations, secs } => eprintln!(
+            "keccak-f batch {}/{total} proved: {permutations} permutations ({secs:.1}s, peak {peak:.0} MiB)",
+            index + 1
+        ),
         Progress::Node { kind, level, index, total, stats } => eprintln!(
             "{kind} node {}/{total} at level {level} proved (key {:.1}s, proof {:.1}s; k={} with {} advice, {} lookup, {} fixed columns; peak {peak:.0} MiB)",
             index + 1,
@@ -119,6 +123,7 @@ pub(crate) fn run_prove(args: &ProveArgs) -> anyhow::Result<ExitCode> {
         let (name, secs) = match step {
             Progress::Executed { secs, .. } => ("execute".to_string(), secs),
             Progress::Segment { secs, .. } => ("segments".to_string(), secs),
+            Progress::KeccakBatch { secs, .. } => ("keccak-f batches".to_string(), secs),
             Progress::Node { kind, level, stats, .. } => {
                 (format!("{kind} level {level}"), stats.key_secs + stats.prove_secs)
             }

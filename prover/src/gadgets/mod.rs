@@ -1,10 +1,12 @@
 //! In-circuit pieces of the tree's nodes, on halo2-base's flex gate: the Poseidon
 //! permutation of the chains ([`poseidon`]), the boundary link between children
-//! ([`link`]) and the root's statement over the whole program ([`statement`]).
+//! ([`link`]), the keccak-f batch proofs meeting the VM's keccak chain ([`keccak`]) and the
+//! root's statement over the whole program ([`statement`]).
 //!
 //! Each works on any `Context`, so the same code runs inside the aggregation circuits and
 //! in the cheap MockProver tests that witness child boundaries directly.
 
+pub mod keccak;
 pub mod link;
 pub mod poseidon;
 pub mod statement;

@@ -1,0 +1,124 @@
+//! The keccak node's rule on its own, with MockProver on the gadgets: the boundaries of a
+//! real run of the `keccak` guest (several segments) and its keccak-f batches' chain values
+//! are witnessed, the segments linked, the batches discharged against the execution's
+//! keccak chain (`gadgets::keccak`), and the root statement proved over the result. Each
+//! test changes one thing about the batches.
+#![allow(clippy::unwrap_used)]
+
+use abi::io::InputBuilder;
+use circuits::Fr;
+use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::gates::RangeInstructions;
+use halo2_base::halo2_proofs::dev::MockProver;
+use precompiles::keccak::KeccakBatch;
+use prover::boundary::Boundary;
+use prover::gadgets::keccak::{discharge_keccak, AssignedBatch};
+use prover::gadgets::link::{link, AssignedBoundary};
+use prover::gadgets::statement::root_statement;
+use prover::OutputDigest;
+use vm::{ExecutorConfig, Program};
+
+const K: usize = 14;
+
+struct Run {
+    boundaries: Vec<Boundary>,
+    batches: Vec<(Fr, Fr)>,
+    program_id: Fr,
+    digest: OutputDigest,
+}
+
+/// The `keccak` guest hashing 600 bytes at 2^12-row segments, its calls cut into batches
+/// of 2 permutations.
+fn run() -> Run {
+    let program = Program::from_elf(guests::KECCAK_ELF).unwrap();
+    let mut input = InputBuilder::new();
+    input.write_bytes(&[0x61; 600]).unwrap();
+    let config = ExecutorConfig { segment_po2: 12, ..ExecutorConfig::default() };
+    let (summary, records) = vm::trace_program(&program, &input.into_bytes(), &config).unwrap();
+    let calls: Vec<_> = records.iter().flat_map(|r| r.precompile_calls.clone()).collect();
+    let batches = KeccakBatch::split(&calls, 2).unwrap();
+    assert!(records.len() >= 2 && batches.len() >= 3, "{} segments", records.len());
+    Run {
+        boundaries: Boundary::of_records(&program, &records),
+        batches: batches.iter().map(|b| (b.chain_start(), b.chain_end())).collect(),
+        program_id: circuits::paging::program_id(&program),
+        digest: OutputDigest::from_run(summary.syscalls.commit, &summary.output).unwrap(),
+    }
+}
+
+/// Links the run's segments, discharges `batches` (none: no keccak node) and proves the
+/// root statement.
+fn satisfied(run: &Run, batches: &[(Fr, Fr)]) -> bool {
+    let mut builder = BaseCircuitBuilder::<Fr>::from_stage(CircuitBuilderStage::Mock)
+        .use_k(K)
+        .use_lookup_bits(8)
+        .use_instance_columns(1);
+    let range = builder.range_chip();
+    let ctx = builder.main(0);
+    let children: Vec<AssignedBoundary> =
+        run.boundaries.iter().map(|b| AssignedBoundary::witness(ctx, b)).collect();
+    let mut whole = link(ctx, range.gate(), &children);
+    if !batches.is_empty() {
+        let assigned: Vec<AssignedBatch> = batches
+            .iter()
+            .map(|&(s, e)| AssignedBatch { start: ctx.load_witness(s), end: ctx.load_witness(e) })
+            .collect();
+        whole = discharge_keccak(ctx, range.gate(), &whole, &assigned);
+    }
+    let statement = root_statement(ctx, &range, &whole, &run.digest);
+    builder.assigned_instances[0].extend(statement.to_instances());
+    builder.calculate_params(Some(9));
+    let [hi, lo] = run.digest.halves();
+    MockProver::run(K as u32, &builder, vec![vec![run.program_id, hi, lo]])
+        .unwrap()
+        .verify()
+        .is_ok()
+}
+
+#[test]
+fn the_batches_of_the_run_discharge_its_keccak_chain() {
+    let run = run();
+    assert!(satisfied(&run, &run.batches));
+}
+
+#[test]
+fn without_the_batches_the_run_has_no_root() {
+    let run = run();
+    assert!(!satisfied(&run, &[]));
+}
+
+#[test]
+fn a_dropped_batch_is_rejected_first_middle_or_last() {
+    let run = run();
+    for index in [0, 1, run.batches.len() - 1] {
+        let mut batches = run.batches.clone();
+        batches.remove(index);
+        assert!(!satisfied(&run, &batches), "batch {index} dropped");
+    }
+}
+
+#[test]
+fn reordered_batches_are_rejected() {
+    let run = run();
+    let mut batches = run.batches.clone();
+    batches.swap(1, 2);
+    assert!(!satisfied(&run, &batches));
+}
+
+#[test]
+fn a_batch_chain_that_does_not_start_at_the_initial_value_is_rejected() {
+    let run = run();
+    let mut batches = run.batches.clone();
+    batches.insert(0, (Fr::from(7), run.batches[0].0));
+    assert!(!satisfied(&run, &batches));
+}
+
+#[test]
+fn a_batch_chain_that_misses_the_vm_chain_end_is_rejected() {
+    let run = run();
+    let mut batches = run.batches.clone();
+    let last = batches.len() - 1;
+    batches[last].1 += Fr::from(1);
+    assert!(!satisfied(&run, &batches));
+}

@@ -8,6 +8,11 @@
 //!   segment pages in and out with, and a program's identity (`program_id`), the root of
 //!   its initial memory.
 //!
+//! - [`logup`]: the LogUp bus every lookup goes through (here and in the precompile
+//!   circuits).
+//! - [`snark`]: one circuit's SHPLONK snark with the Poseidon transcript, proved and
+//!   checked.
+//!
 //! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
 
 pub mod chains;
@@ -16,6 +21,7 @@ pub mod paging;
 pub mod params;
 pub mod poseidon;
 pub mod segment;
+pub mod snark;
 
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 

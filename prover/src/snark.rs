@@ -21,20 +21,20 @@ use halo2_base::halo2_proofs::{
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use snark_verifier_sdk::{
-    halo2::{PoseidonTranscript, POSEIDON_SPEC},
     snark_verifier::{
         loader::native::NativeLoader,
         pcs::{
             kzg::{KzgAccumulator, KzgDecidingKey},
             AccumulationDecider,
         },
-        system::halo2::{compile, transcript::evm::EvmTranscript, Config},
+        system::halo2::transcript::evm::EvmTranscript,
         util::arithmetic::fe_from_limbs,
     },
     Snark, BITS, LIMBS, SHPLONK,
 };
 
 use crate::node::ACCUMULATOR_LIMBS;
+use circuits::snark::{prove_snark, verify_snark};
 
 /// Why a proof could not be made or did not check out.
 #[derive(Debug, thiserror::Error)]
@@ -59,24 +59,9 @@ pub fn prove_poseidon<C: Circuit<Fr>>(
     instances: Vec<Fr>,
     has_accumulator: bool,
 ) -> Result<Snark, SnarkError> {
-    let mut config = Config::kzg().with_num_instance(vec![instances.len()]);
-    if has_accumulator {
-        config =
-            config.with_accumulator_indices(Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()));
-    }
-    let protocol = compile(params, pk.get_vk(), config);
-    let mut transcript =
-        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&[instances.as_slice()]],
-        ChaCha20Rng::from_entropy(),
-        &mut transcript,
-    )
-    .map_err(|e| SnarkError::Halo2(e.to_string()))?;
-    let snark = Snark::new(protocol, vec![instances], transcript.finalize());
+    let accumulator = has_accumulator.then(|| (0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect());
+    let snark =
+        prove_snark(params, pk, circuit, instances, accumulator).map_err(SnarkError::Halo2)?;
     verify_poseidon(params, pk.get_vk(), &snark, has_accumulator)?;
     Ok(snark)
 }
@@ -88,19 +73,9 @@ pub fn verify_poseidon(
     snark: &Snark,
     has_accumulator: bool,
 ) -> Result<(), SnarkError> {
-    let instances: Vec<&[Fr]> = snark.instances.iter().map(Vec::as_slice).collect();
-    let mut transcript = PoseidonTranscript::<NativeLoader, &[u8]>::from_spec(
-        &snark.proof[..],
-        POSEIDON_SPEC.clone(),
-    );
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[&instances],
-        &mut transcript,
-    )
-    .map_err(|_| SnarkError::Invalid)?;
+    if !verify_snark(params, vk, snark) {
+        return Err(SnarkError::Invalid);
+    }
     if has_accumulator {
         check_accumulator(params, snark.instances.first().map_or(&[][..], Vec::as_slice))?;
     }

@@ -3,29 +3,14 @@
 
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
-    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey},
-    poly::{
-        commitment::{Params, ParamsProver},
-        kzg::{
-            commitment::{KZGCommitmentScheme, ParamsKZG},
-            multiopen::{ProverSHPLONK, VerifierSHPLONK},
-            strategy::SingleStrategy,
-        },
-    },
+    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    poly::{commitment::Params, kzg::commitment::ParamsKZG},
 };
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
-use snark_verifier_sdk::{
-    halo2::{PoseidonTranscript, POSEIDON_SPEC},
-    snark_verifier::{
-        loader::native::NativeLoader,
-        system::halo2::{compile, Config},
-    },
-    CircuitExt, Snark,
-};
+use snark_verifier_sdk::{CircuitExt, Snark};
 use vm::trace::SegmentRecord;
 
 use super::{SegmentCircuit, SegmentError, SegmentPublicInputs, SegmentStart, MIN_SEGMENT_K};
+use crate::snark::{prove_snark, verify_snark};
 use crate::Fr;
 
 /// Number of public inputs of a segment proof.
@@ -103,23 +88,9 @@ pub fn prove_segment(
     }
     let circuit = SegmentCircuit::new(k, record, start)?;
     let public_inputs = circuit.public_inputs().ok_or(SegmentError::Malformed("no witness"))?;
-    let instances = SegmentCircuit::instances(&circuit);
-    let protocol =
-        compile(params, pk.get_vk(), Config::kzg().with_num_instance(vec![NUM_PUBLIC_INPUTS]));
-    let mut transcript =
-        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    let instance_refs: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&instance_refs],
-        ChaCha20Rng::from_entropy(),
-        &mut transcript,
-    )
-    .map_err(|e| ProveError::Halo2(e.to_string()))?;
-    let proof = transcript.finalize();
-    let proof = SegmentProof { snark: Snark::new(protocol, instances, proof), public_inputs };
+    let instances = SegmentCircuit::instances(&circuit).concat();
+    let snark = prove_snark(params, pk, circuit, instances, None).map_err(ProveError::Halo2)?;
+    let proof = SegmentProof { snark, public_inputs };
     verify_segment(params, pk.get_vk(), &proof)?;
     Ok(proof)
 }
@@ -135,17 +106,8 @@ pub fn verify_segment(
     if proof.snark.instances.len() != 1 || proof.snark.instances[0] != expected {
         return Err(ProveError::Invalid);
     }
-    let instance_refs: Vec<&[Fr]> = proof.snark.instances.iter().map(Vec::as_slice).collect();
-    let mut transcript = PoseidonTranscript::<NativeLoader, &[u8]>::from_spec(
-        &proof.snark.proof[..],
-        POSEIDON_SPEC.clone(),
-    );
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[&instance_refs],
-        &mut transcript,
-    )
-    .map_err(|_| ProveError::Invalid)
+    if !verify_snark(params, vk, &proof.snark) {
+        return Err(ProveError::Invalid);
+    }
+    Ok(())
 }

@@ -1,28 +1,13 @@
 //! Keys, proofs and verification of keccak batches: SHPLONK over BN254 with the Poseidon
 //! transcript, so a [`KeccakProof`]'s snark is what the aggregation circuits take.
 
+use circuits::snark::{prove_snark, verify_snark};
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
-    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey},
-    poly::{
-        commitment::{Params, ParamsProver},
-        kzg::{
-            commitment::{KZGCommitmentScheme, ParamsKZG},
-            multiopen::{ProverSHPLONK, VerifierSHPLONK},
-            strategy::SingleStrategy,
-        },
-    },
+    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    poly::{commitment::Params, kzg::commitment::ParamsKZG},
 };
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
-use snark_verifier_sdk::{
-    halo2::{PoseidonTranscript, POSEIDON_SPEC},
-    snark_verifier::{
-        loader::native::NativeLoader,
-        system::halo2::{compile, Config},
-    },
-    CircuitExt, Snark,
-};
+use snark_verifier_sdk::{CircuitExt, Snark};
 
 use super::{KeccakBatch, KeccakCircuit, KeccakError, KeccakParams};
 use circuits::Fr;
@@ -78,26 +63,10 @@ pub fn prove_batch(
 ) -> Result<KeccakProof, KeccakError> {
     check_params(params, shape.k)?;
     let circuit = KeccakCircuit::new(shape, batch)?;
-    let instances = circuit.instances();
-    let protocol =
-        compile(params, pk.get_vk(), Config::kzg().with_num_instance(vec![NUM_PUBLIC_INPUTS]));
-    let mut transcript =
-        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(vec![], POSEIDON_SPEC.clone());
-    let instance_refs: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&instance_refs],
-        ChaCha20Rng::from_entropy(),
-        &mut transcript,
-    )
-    .map_err(|e| KeccakError::Halo2(e.to_string()))?;
-    let proof = KeccakProof {
-        snark: Snark::new(protocol, instances, transcript.finalize()),
-        chain_start: batch.chain_start(),
-        chain_end: batch.chain_end(),
-    };
+    let instances = KeccakCircuit::instances(&circuit).concat();
+    let snark = prove_snark(params, pk, circuit, instances, None).map_err(KeccakError::Halo2)?;
+    let proof =
+        KeccakProof { snark, chain_start: batch.chain_start(), chain_end: batch.chain_end() };
     verify_batch(params, pk.get_vk(), &proof)?;
     Ok(proof)
 }
@@ -111,17 +80,8 @@ pub fn verify_batch(
     if proof.snark.instances != vec![vec![proof.chain_start, proof.chain_end]] {
         return Err(KeccakError::Invalid);
     }
-    let instance_refs: Vec<&[Fr]> = proof.snark.instances.iter().map(Vec::as_slice).collect();
-    let mut transcript = PoseidonTranscript::<NativeLoader, &[u8]>::from_spec(
-        &proof.snark.proof[..],
-        POSEIDON_SPEC.clone(),
-    );
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[&instance_refs],
-        &mut transcript,
-    )
-    .map_err(|_| KeccakError::Invalid)
+    if !verify_snark(params, vk, &proof.snark) {
+        return Err(KeccakError::Invalid);
+    }
+    Ok(())
 }

@@ -91,11 +91,13 @@ fn bad_input_gets_a_clear_error_and_a_failing_status() {
 }
 
 #[test]
-fn prove_refuses_a_run_that_calls_a_precompile_before_proving() {
+fn prove_refuses_an_unprovable_output_before_proving() {
+    // fibonacci commits a postcard (n, fib(n)), not one 32-byte digest. (A run that calls
+    // SECP256K1_RECOVER is refused the same way: `prover/tests/refusals.rs`.)
     let dir = tempfile::tempdir().unwrap();
-    let elf = write_elf(&dir, guests::KECCAK_ELF);
+    let elf = write_elf(&dir, guests::FIBONACCI_ELF);
     let out = prover_service()
-        .args(["prove", "--frame-hex", "616263", "--segment-po2", "17", "--elf"])
+        .args(["prove", "--frame-hex", "0a", "--segment-po2", "17", "--elf"])
         .arg(&elf)
         .arg("--out")
         .arg(dir.path().join("proof.json"))
@@ -105,7 +107,7 @@ fn prove_refuses_a_run_that_calls_a_precompile_before_proving() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("KECCAK_PERMUTE"), "{stderr}");
+    assert!(stderr.contains("exactly 32 bytes"), "{stderr}");
     assert!(!dir.path().join("proof.json").exists(), "no proof file is written");
 }
 

@@ -6,9 +6,11 @@
 //! invariant 4).
 //!
 //! - [`keccak`]: keccak-f\[1600\] (`KECCAK_PERMUTE`).
+//! - [`secp256k1`]: public-key recovery (`SECP256K1_RECOVER`), failures included.
 //!
 //! The README says how to add the next one.
 
 pub mod keccak;
+pub mod secp256k1;
 
 pub use circuits::Fr;

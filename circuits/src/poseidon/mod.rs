@@ -3,9 +3,11 @@
 //! halo2-base's `OptimizedPoseidonSpec::<Fr, 3, 2>::new::<8, 57, 0>()` also uses.
 //!
 //! [`native`] computes it on the host; [`chip`] proves it with one custom gate on the row
-//! schedule of [`rows`].
+//! schedule of [`rows`]; [`flex`] constrains it with halo2-base's flex gate, for the circuits
+//! built on halo2-base.
 
 pub mod chip;
+pub mod flex;
 pub mod native;
 pub mod rows;
 mod spec;

@@ -1,5 +1,5 @@
-//! In-circuit pieces of the tree's nodes, on halo2-base's flex gate: the Poseidon
-//! permutation of the chains ([`poseidon`]), the boundary link between children
+//! In-circuit pieces of the tree's nodes, on halo2-base's flex gate (the chains' Poseidon
+//! is `circuits::poseidon::flex`): the boundary link between children
 //! ([`link`]), the keccak-f batch proofs meeting the VM's keccak chain ([`keccak`]) and the
 //! root's statement over the whole program ([`statement`]).
 //!
@@ -8,5 +8,4 @@
 
 pub mod keccak;
 pub mod link;
-pub mod poseidon;
 pub mod statement;

@@ -21,8 +21,8 @@ use halo2_base::QuantumCell::{Constant, Existing};
 use halo2_base::{AssignedValue, Context};
 
 use super::link::AssignedBoundary;
-use super::poseidon::hash_node;
 use crate::output::OutputDigest;
+use circuits::poseidon::flex::hash_node;
 
 /// The root's public statement, as cells.
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,9 @@
 //! The chains' Poseidon (width 3, x⁵, 8 full and 57 partial rounds, the constants of
-//! `circuits::poseidon`) as flex-gate operations: about 1,100 cells per permutation,
-//! which the root spends three times on a 32-byte output.
+//! [`super`]) as halo2-base flex-gate operations, about 1,100 cells per permutation:
+//! the tree's root folds the program's output with it, and the secp256k1 circuit its chain.
 
-use circuits::poseidon::{PoseidonConstants, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTH};
-use circuits::Fr;
+use super::{PoseidonConstants, FULL_ROUNDS, PARTIAL_ROUNDS, WIDTH};
+use crate::Fr;
 use halo2_base::gates::{GateChip, GateInstructions};
 use halo2_base::QuantumCell::{Constant, Existing};
 use halo2_base::{AssignedValue, Context};
@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn in_circuit_hash_node_equals_the_native_one() {
-        let native = circuits::poseidon::hash_node(Fr::from(7), Fr::from(11), Fr::from(13));
+        let native = crate::poseidon::native::hash_node(Fr::from(7), Fr::from(11), Fr::from(13));
         assert!(satisfied(native));
         assert!(!satisfied(native + Fr::one()), "a wrong output is refused");
     }

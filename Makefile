@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak profile-guest conformance-vm lint fmt
+.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -67,6 +67,11 @@ bench-prover: deps
 ## permutations/s, peak memory, aggregation cells (KECCAK_BENCH_SHAPES=k:part_width:lookups).
 bench-keccak: deps
 	$(CARGO) bench -p precompiles --bench keccak --locked
+
+## The secp256k1 recovery circuit: recoveries per proof, columns, keygen and proving time,
+## seconds per recovery, peak memory, aggregation cells (SECP_BENCH_SHAPES=k:capacity,...).
+bench-secp: deps
+	$(CARGO) bench -p precompiles --bench secp256k1 --locked
 
 ## The proof tree: each node kind's shape, key and proving time, peak memory, and the whole
 ## program end to end (fibonacci-digest at about 1M cycles; TREE_BENCH_N, TREE_BENCH_PO2).

@@ -199,13 +199,8 @@ fn verify_with_an_exported_key_accepts_the_fixture_and_refuses_a_changed_proof()
     let proof = contracts::fixture::proof().unwrap();
     let mut flipped = proof.proof.clone();
     flipped[200] ^= 1;
-    let changed = prover::Proof::new(
-        proof.output,
-        proof.segments,
-        proof.cycles,
-        proof.public_inputs,
-        flipped,
-    );
+    let changed =
+        prover::Proof::new(proof.output, proof.shape(), proof.cycles, proof.public_inputs, flipped);
     let path = dir.path().join("changed.json");
     changed.write(&path).unwrap();
     let out = verify(&path);

@@ -42,6 +42,10 @@ fn main() {
                 nodes_secs += secs;
                 println!("keccak-f batch {}/{total}: {permutations} permutations, {secs:.1}s, peak RSS {peak:.0} MiB", index + 1)
             }
+            Progress::SecpBatch { index, total, recoveries, secs } => {
+                nodes_secs += secs;
+                println!("secp256k1 batch {}/{total}: {recoveries} recoveries, {secs:.1}s, peak RSS {peak:.0} MiB", index + 1)
+            }
             Progress::Node { kind, level, index, total, stats } => {
                 nodes_secs += stats.key_secs + stats.prove_secs;
                 println!(

@@ -31,6 +31,7 @@ use crate::node::{build_circuit, size_circuit, NodeKind};
 use crate::output::OutputDigest;
 use crate::ProveError;
 use precompiles::keccak::{KeccakCircuit, KeccakParams};
+use precompiles::secp256k1::{SecpKey, SecpShape};
 
 /// Bump when a node circuit's constraints change, so that cached keys are not reused.
 const CIRCUIT_VERSION: &str = "tree-v1";
@@ -66,6 +67,8 @@ pub struct TreeConfig {
     /// The keccak-f circuit's shape: rows, permutations per batch proof, part width and
     /// lookup columns.
     pub keccak: KeccakParams,
+    /// The secp256k1 recovery circuit's shape: rows and recoveries per batch proof.
+    pub secp: SecpShape,
 }
 
 impl Default for TreeConfig {
@@ -80,6 +83,7 @@ impl Default for TreeConfig {
             lookup_bits: 20,
             wrapper_lookup_bits: 20,
             keccak: KeccakParams::fitting(18, 6, 16),
+            secp: SecpShape::new(19, 3),
         }
     }
 }
@@ -123,6 +127,7 @@ pub struct Keys {
     vks: Mutex<HashMap<String, (VerifyingKey<G1Affine>, AggregationConfigParams)>>,
     segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
     keccak_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
+    secp_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
 }
 
 /// The default directory of cached proving keys: `$ZKVM_KEYS_DIR`, else
@@ -163,6 +168,7 @@ impl Keys {
             vks: Mutex::default(),
             segment_vk: Mutex::default(),
             keccak_vk: Mutex::default(),
+            secp_vk: Mutex::default(),
         }
     }
 
@@ -244,6 +250,28 @@ impl Keys {
         Ok(precompiles::keccak::keygen(&params, shape)?)
     }
 
+    /// The secp256k1 circuit's verifying key (kept in memory once made).
+    pub fn secp_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
+        let mut slot = self.secp_vk.lock().map_err(|_| ProveError::Poisoned)?;
+        if let Some(vk) = slot.as_ref() {
+            return Ok(vk.clone());
+        }
+        let shape = self.config.secp;
+        let params = self.params(shape.k)?;
+        let (circuit, _) = precompiles::secp256k1::prove::layout(shape)?;
+        let vk =
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
+        *slot = Some(vk.clone());
+        Ok(vk)
+    }
+
+    /// The secp256k1 circuit's proving key and layout (seconds to make: made per run).
+    pub fn secp_key(&self) -> Result<SecpKey, ProveError> {
+        let shape = self.config.secp;
+        let params = self.params(shape.k)?;
+        Ok(precompiles::secp256k1::keygen(&params, shape)?)
+    }
+
     fn node_id(
         &self,
         kind: NodeKind,
@@ -273,7 +301,9 @@ impl Keys {
     fn node_size(&self, kind: NodeKind) -> (u32, usize) {
         match kind {
             NodeKind::Leaf => (self.config.leaf_k, self.config.lookup_bits),
-            NodeKind::Inner | NodeKind::Keccak => (self.config.inner_k, self.config.lookup_bits),
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => {
+                (self.config.inner_k, self.config.lookup_bits)
+            }
             NodeKind::Wrapper => (self.config.wrapper_min_k, self.config.wrapper_lookup_bits),
         }
     }

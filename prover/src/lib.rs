@@ -36,6 +36,7 @@ pub mod output;
 mod pipeline;
 pub mod plan;
 pub mod proof;
+pub mod shape;
 pub mod snark;
 pub mod verifier;
 
@@ -46,6 +47,7 @@ pub use pipeline::{
     Execution, NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
 };
 pub use proof::{scalar_word, Proof, ProofFileError, PublicInputs};
+pub use shape::TreeShape;
 pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
 
 use circuits::params::ParamsError;
@@ -62,15 +64,12 @@ pub enum ProveError {
     /// The guest halted with a non-zero exit code: there is no proof of a failed run.
     #[error("the guest halted with exit code {0}; only a run that exits with 0 has a proof")]
     ExitCode(u32),
-    /// The run called SECP256K1_RECOVER, whose outputs nothing proves yet.
-    #[error("the run made {calls} SECP256K1_RECOVER calls; the secp256k1 recovery circuit that proves them does not exist yet, so this run cannot be proved")]
-    UnprovedSecp256k1 {
-        /// SECP256K1_RECOVER calls.
-        calls: u64,
-    },
     /// The keccak-f batches could not be built or proved.
     #[error("keccak-f: {0}")]
     Keccak(#[from] precompiles::keccak::KeccakError),
+    /// The secp256k1 recovery batches could not be built or proved.
+    #[error("secp256k1: {0}")]
+    Secp(#[from] precompiles::secp256k1::SecpError),
     /// The output is not one 32-byte COMMIT.
     #[error(transparent)]
     Output(#[from] output::OutputError),
@@ -120,13 +119,15 @@ pub enum VerifyError {
     /// The calldata is not the encoding of the public inputs and proof bytes.
     #[error("the calldata does not encode the proof")]
     CalldataMismatch,
-    /// The tree shape is unusable (no segments, or more than `MAX_SEGMENTS`).
-    #[error("a proof covers between 1 and 65536 segments")]
+    /// The tree shape is unusable (no segments, or a count above `MAX_SEGMENTS`).
+    #[error(
+        "a proof covers between 1 and 65536 segments, and at most 65536 batches of each precompile"
+    )]
     Shape,
     /// The wrapper key given is for proofs of another tree shape.
     #[error("the wrapper key is for proofs over {key}, the proof covers {proof}")]
     KeyShape {
-        /// The key's tree: segments and keccak-f batches.
+        /// The key's tree: segments and precompile batches.
         key: String,
         /// The proof's tree.
         proof: String,

@@ -7,15 +7,17 @@
 //! - An **inner** node verifies node proofs (leaves or inner nodes) and links them.
 //!   Leaves and inner nodes expose `accumulator ‖ boundary` (12 + 12 fields).
 //! - A **keccak** node verifies the top node and the keccak-f batch proofs, and links
-//!   the batches' chain to the execution's keccak chain
-//!   ([`crate::gadgets::keccak`]); it exposes the same `accumulator ‖ boundary`, with
-//!   the keccak chain discharged.
+//!   the batches' chain to the execution's keccak chain; a **secp** node does the same
+//!   for the secp256k1 recovery batches and the secp chain
+//!   ([`crate::gadgets::precompile`]). Each exposes the same `accumulator ‖ boundary`,
+//!   with its chain discharged.
 //! - The **wrapper** verifies the top node, proves the root statement
 //!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
 //!   digest_lo` (12 + 3 fields). It is configured with one advice column at the smallest
 //!   `k` that fits, because every column of it costs gas on L1, up to a `k` whose proof
 //!   still fits in memory; past that it takes more columns.
 
+use circuits::chains::Chain;
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::gates::RangeInstructions;
@@ -28,8 +30,8 @@ use snark_verifier_sdk::halo2::aggregation::{
 use snark_verifier_sdk::{Snark, SHPLONK};
 
 use crate::boundary::{BoundaryLayout, BOUNDARY_FIELDS};
-use crate::gadgets::keccak::{discharge_keccak, AssignedBatch};
 use crate::gadgets::link::{link, AssignedBoundary};
+use crate::gadgets::precompile::{discharge_chain, AssignedBatch};
 use crate::gadgets::statement::root_statement;
 use crate::output::OutputDigest;
 
@@ -51,6 +53,8 @@ pub enum NodeKind {
     Inner,
     /// Verifies the top node and the keccak-f batch proofs, and links their chains.
     Keccak,
+    /// Verifies the top node and the secp256k1 batch proofs, and links their chains.
+    Secp,
     /// Verifies the top node and proves the root statement.
     Wrapper,
 }
@@ -60,7 +64,7 @@ impl NodeKind {
     pub fn child_layout(self) -> BoundaryLayout {
         match self {
             NodeKind::Leaf => BoundaryLayout::SEGMENT,
-            NodeKind::Inner | NodeKind::Keccak | NodeKind::Wrapper => {
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp | NodeKind::Wrapper => {
                 BoundaryLayout::node(ACCUMULATOR_LIMBS)
             }
         }
@@ -69,7 +73,9 @@ impl NodeKind {
     /// The public inputs this node exposes.
     pub fn num_public_inputs(self) -> usize {
         match self {
-            NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak => NODE_PUBLIC_INPUTS,
+            NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => {
+                NODE_PUBLIC_INPUTS
+            }
             NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
         }
     }
@@ -80,7 +86,18 @@ impl NodeKind {
             NodeKind::Leaf => "leaf",
             NodeKind::Inner => "inner",
             NodeKind::Keccak => "keccak",
+            NodeKind::Secp => "secp",
             NodeKind::Wrapper => "wrapper",
+        }
+    }
+
+    /// The precompile chain a keccak or secp node discharges (its children after the
+    /// first are that precompile's batch proofs).
+    pub fn discharged_chain(self) -> Option<Chain> {
+        match self {
+            NodeKind::Keccak => Some(Chain::Keccak),
+            NodeKind::Secp => Some(Chain::Secp),
+            NodeKind::Leaf | NodeKind::Inner | NodeKind::Wrapper => None,
         }
     }
 }
@@ -88,8 +105,8 @@ impl NodeKind {
 /// Why a node's circuit could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
-    /// A node needs at least one child; the wrapper exactly one; a keccak node the top
-    /// node and at least one batch.
+    /// A node needs at least one child; the wrapper exactly one; a keccak or secp node
+    /// the top node and at least one batch.
     #[error("a {kind} node cannot take {children} children")]
     Children {
         /// The node's kind name.
@@ -119,7 +136,7 @@ pub fn build_circuit(
     let count = children.len();
     if count == 0
         || (kind == NodeKind::Wrapper && count != 1)
-        || (kind == NodeKind::Keccak && count < 2)
+        || (kind.discharged_chain().is_some() && count < 2)
     {
         return Err(NodeError::Children { kind: kind.name(), children: count });
     }
@@ -136,8 +153,9 @@ pub fn build_circuit(
     );
     let layout = kind.child_layout();
     let previous = circuit.previous_instances().clone();
-    // A keccak node's children after the first are batch proofs, not nodes.
-    let nodes = if kind == NodeKind::Keccak { &previous[..1] } else { &previous[..] };
+    // A precompile node's children after the first are batch proofs, not nodes.
+    let chain = kind.discharged_chain();
+    let nodes = if chain.is_some() { &previous[..1] } else { &previous[..] };
     let boundaries = nodes
         .iter()
         .enumerate()
@@ -155,8 +173,8 @@ pub fn build_circuit(
     let range = circuit.builder.range_chip();
     let ctx = circuit.builder.main(0);
     let mut whole = link(ctx, range.gate(), &boundaries);
-    if kind == NodeKind::Keccak {
-        whole = discharge_keccak(ctx, range.gate(), &whole, &batches);
+    if let Some(chain) = chain {
+        whole = discharge_chain(ctx, range.gate(), &whole, chain, &batches);
     }
     let exposed = match digest {
         Some(digest) if kind == NodeKind::Wrapper => {

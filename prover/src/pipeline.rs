@@ -19,10 +19,12 @@ use crate::node::{build_circuit, instances, NodeKind, ACCUMULATOR_LIMBS};
 use crate::output::OutputDigest;
 use crate::plan::inner_levels;
 use crate::proof::{scalar_hex, Proof, PublicInputs};
+use crate::shape::TreeShape;
 use crate::snark::{prove_evm, prove_poseidon, verify_evm};
 use crate::verifier::WrapperVk;
 use crate::{ProveError, VerifyError};
-use precompiles::keccak::{prove_batch, KeccakBatch};
+use precompiles::keccak::KeccakBatch;
+use precompiles::secp256k1::SecpBatch;
 use vm::trace::PrecompileCall;
 
 /// The most segments a proof may cover (2^16 segments of 2^18 rows: 17 G cycles). A file
@@ -101,6 +103,17 @@ pub enum Progress {
         total: usize,
         /// Permutations in this batch.
         permutations: usize,
+        /// Seconds.
+        secs: f64,
+    },
+    /// A secp256k1 recovery batch is proved.
+    SecpBatch {
+        /// From 0.
+        index: usize,
+        /// Batches in all.
+        total: usize,
+        /// Recoveries in this batch.
+        recoveries: usize,
         /// Seconds.
         secs: f64,
     },
@@ -185,10 +198,10 @@ pub fn prove(elf: &[u8], input: &[u8], keys: &Keys) -> Result<Proof, ProveError>
 /// Proves a run of `elf` on `input`, reporting each finished step to `progress`. The
 /// returned proof has passed [`verify`].
 ///
-/// Refused before any proving: a run that fails or exits non-zero, a run that calls
-/// SECP256K1_RECOVER (no circuit proves those outputs yet), and an output that is not one
-/// 32-byte COMMIT. KECCAK_PERMUTE calls are proved in batches by the keccak-f circuit and
-/// linked to the execution by a keccak node under the wrapper.
+/// Refused before any proving: a run that fails or exits non-zero, and an output that is
+/// not one 32-byte COMMIT. KECCAK_PERMUTE calls are proved in batches by the keccak-f
+/// circuit and SECP256K1_RECOVER calls by the secp256k1 circuit; a keccak node and a secp
+/// node under the wrapper link each precompile's batches to the execution's chain.
 pub fn prove_with_progress(
     elf: &[u8],
     input: &[u8],
@@ -212,13 +225,10 @@ pub fn prove_program(
     if summary.exit_code != 0 {
         return Err(ProveError::ExitCode(summary.exit_code));
     }
-    let secp = summary.syscalls.secp256k1_recover;
-    if secp > 0 {
-        return Err(ProveError::UnprovedSecp256k1 { calls: secp });
-    }
     let calls: Vec<PrecompileCall> =
         records.iter().flat_map(|r| r.precompile_calls.iter().cloned()).collect();
-    let batches = KeccakBatch::split(&calls, config.keccak.capacity)?;
+    let keccak_batches = KeccakBatch::split(&calls, config.keccak.capacity)?;
+    let secp_batches = SecpBatch::split(&calls, config.secp.capacity)?;
     let digest = OutputDigest::from_run(summary.syscalls.commit, &summary.output)?;
     let segments = u32::try_from(records.len())
         .ok()
@@ -274,18 +284,18 @@ pub fn prove_program(
     }
     let mut top = nodes.pop().ok_or(ProveError::Link(crate::boundary::LinkError::Empty))?;
 
-    // The keccak-f batches, then the node that links their chain to the execution's.
-    if !batches.is_empty() {
+    // Each precompile's batches, then the node that links their chain to the execution's.
+    if !keccak_batches.is_empty() {
         let params = keys.params(config.keccak.k)?;
         let pk = keys.keccak_key()?;
         let mut children = vec![top];
-        for (index, batch) in batches.iter().enumerate() {
+        for (index, batch) in keccak_batches.iter().enumerate() {
             let t = Instant::now();
-            let proof = prove_batch(&params, &pk, config.keccak, batch)?;
+            let proof = precompiles::keccak::prove_batch(&params, &pk, config.keccak, batch)?;
             children.push(proof.snark);
             progress(Progress::KeccakBatch {
                 index,
-                total: batches.len(),
+                total: keccak_batches.len(),
                 permutations: batch.len(),
                 secs: t.elapsed().as_secs_f64(),
             });
@@ -293,6 +303,26 @@ pub fn prove_program(
         drop(pk);
         let (node, stats) = prove_node(keys, NodeKind::Keccak, children, &digest)?;
         progress(Progress::Node { kind: "keccak", level: 0, index: 0, total: 1, stats });
+        top = node;
+    }
+    if !secp_batches.is_empty() {
+        let params = keys.params(config.secp.k)?;
+        let key = keys.secp_key()?;
+        let mut children = vec![top];
+        for (index, batch) in secp_batches.iter().enumerate() {
+            let t = Instant::now();
+            let proof = precompiles::secp256k1::prove_batch(&params, &key, batch)?;
+            children.push(proof.snark);
+            progress(Progress::SecpBatch {
+                index,
+                total: secp_batches.len(),
+                recoveries: batch.len(),
+                secs: t.elapsed().as_secs_f64(),
+            });
+        }
+        drop(key);
+        let (node, stats) = prove_node(keys, NodeKind::Secp, children, &digest)?;
+        progress(Progress::Node { kind: "secp", level: 0, index: 0, total: 1, stats });
         top = node;
     }
 
@@ -316,9 +346,11 @@ pub fn prove_program(
     let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
     let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
     drop(key);
-    let keccak_batches = u32::try_from(batches.len()).unwrap_or(u32::MAX);
-    let proof = Proof::new(digest, segments, summary.cycles, public_inputs, proof_bytes)
-        .with_keccak_batches(keccak_batches);
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let shape = TreeShape::segments(segments)
+        .with_keccak(count(keccak_batches.len()))
+        .with_secp(count(secp_batches.len()));
+    let proof = Proof::new(digest, shape, summary.cycles, public_inputs, proof_bytes);
     let t = Instant::now();
     verify(&proof, circuits::paging::program_id(program), keys)?;
     progress(Progress::Wrapped { stats, verify_secs: t.elapsed().as_secs_f64() });
@@ -352,6 +384,8 @@ enum Placeholder {
     Segment,
     /// A keccak-f batch proof.
     KeccakBatch,
+    /// A secp256k1 batch proof.
+    SecpBatch,
     /// A node proof.
     Node(NodeKind),
 }
@@ -366,6 +400,7 @@ fn placeholder(
     let (num_instance, accumulator) = match of {
         Placeholder::Segment => (NUM_PUBLIC_INPUTS, None),
         Placeholder::KeccakBatch => (precompiles::keccak::prove::NUM_PUBLIC_INPUTS, None),
+        Placeholder::SecpBatch => (precompiles::secp256k1::NUM_PUBLIC_INPUTS, None),
         Placeholder::Node(kind) => {
             (kind.num_public_inputs(), Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()))
         }
@@ -373,15 +408,14 @@ fn placeholder(
     Ok(gen_dummy_snark_from_vk::<SHPLONK>(&params, vk, vec![num_instance], accumulator))
 }
 
-/// The wrapper's verifying key for a tree over `segments` segments and `keccak_batches`
-/// keccak-f batches, with its circuit's configuration, derived from the segment and
-/// keccak-f circuits' keys up (cached like every node key). The key depends on the tree's
-/// shape, so on both counts.
+/// The wrapper's verifying key for a tree of `shape`, with its circuit's configuration,
+/// derived from the segment and precompile circuits' keys up (cached like every node key).
+/// The key depends on the tree's shape, so on every count.
 pub fn wrapper_vk(
     keys: &Keys,
-    segments: usize,
-    keccak_batches: usize,
+    shape: TreeShape,
 ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
+    let segments = shape.segments as usize;
     let config = keys.config();
     let segment_vk = keys.segment_vk()?;
     let segment = placeholder(keys, &segment_vk, Placeholder::Segment)?;
@@ -396,12 +430,19 @@ pub fn wrapper_vk(
         }
         level = next;
     }
-    if keccak_batches > 0 {
-        let keccak_vk = keys.keccak_vk()?;
-        let batch = placeholder(keys, &keccak_vk, Placeholder::KeccakBatch)?;
-        level.extend(std::iter::repeat_n(batch, keccak_batches));
-        let vk = keys.node_vk(NodeKind::Keccak, &level)?;
-        level = vec![placeholder(keys, &vk, Placeholder::Node(NodeKind::Keccak))?];
+    let precompiles = [
+        (shape.keccak_batches, NodeKind::Keccak, Placeholder::KeccakBatch),
+        (shape.secp_batches, NodeKind::Secp, Placeholder::SecpBatch),
+    ];
+    for (batches, kind, of) in precompiles {
+        if batches == 0 {
+            continue;
+        }
+        let batch_vk = if kind == NodeKind::Keccak { keys.keccak_vk()? } else { keys.secp_vk()? };
+        let batch = placeholder(keys, &batch_vk, of)?;
+        level.extend(std::iter::repeat_n(batch, batches as usize));
+        let vk = keys.node_vk(kind, &level)?;
+        level = vec![placeholder(keys, &vk, Placeholder::Node(kind))?];
     }
     keys.node_vk_with_config(NodeKind::Wrapper, &level)
 }
@@ -415,8 +456,7 @@ pub fn wrapper_vk(
 /// tree was folded into.
 pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    let (vk, _) = wrapper_vk(keys, proof.segments as usize, proof.keccak_batches as usize)
-        .map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    let (vk, _) = wrapper_vk(keys, proof.shape()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     let params =
         keys.verifier_params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
@@ -434,11 +474,10 @@ pub fn verify_with_key(
     keys: &Keys,
 ) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    if (key.segments, key.keccak_batches) != (proof.segments, proof.keccak_batches) {
-        let shape = |s: u32, k: u32| format!("{s} segment(s) and {k} keccak-f batch(es)");
+    if key.shape() != proof.shape() {
         return Err(VerifyError::KeyShape {
-            key: shape(key.segments, key.keccak_batches),
-            proof: shape(proof.segments, proof.keccak_batches),
+            key: key.shape().to_string(),
+            proof: proof.shape().to_string(),
         });
     }
     let vk = key
@@ -467,7 +506,7 @@ fn check_statement(proof: &Proof, program_id: Fr) -> Result<(), VerifyError> {
     if proof.calldata != proof.expected_calldata() {
         return Err(VerifyError::CalldataMismatch);
     }
-    if proof.segments == 0 || proof.segments > MAX_SEGMENTS || proof.keccak_batches > MAX_SEGMENTS {
+    if !proof.shape().is_valid() {
         return Err(VerifyError::Shape);
     }
     Ok(())

@@ -9,7 +9,8 @@
 //! | `program_id` | the program's identity, a BN254 scalar as `0x` + 64 hex digits (big-endian) |
 //! | `output` | the committed 32-byte digest, `0x` + 64 hex digits |
 //! | `segments` | segments the proof covers (it fixes the tree's shape, and so the wrapper's key) |
-//! | `keccak_batches` | keccak-f batch proofs the tree verifies (0 when the run made no KECCAK_PERMUTE call; absent in older files); with `segments` it fixes the wrapper's key |
+//! | `keccak_batches` | keccak-f batch proofs the tree verifies (0 when the run made no KECCAK_PERMUTE call; absent in older files) |
+//! | `secp_batches` | secp256k1 recovery batch proofs the tree verifies (0 when the run made no SECP256K1_RECOVER call; absent in older files); with `segments` and `keccak_batches` it fixes the wrapper's key ([`TreeShape`]) |
 //! | `cycles` | cycles the run took |
 //! | `public_inputs` | `accumulator` (12 scalars), `program_id`, `digest_hi`, `digest_lo` |
 //! | `proof` | the wrapper's SHPLONK proof over the Keccak transcript, `0x` + hex |
@@ -26,6 +27,7 @@ use snark_verifier_sdk::snark_verifier::loader::evm::encode_calldata;
 
 use crate::node::ACCUMULATOR_LIMBS;
 use crate::output::OutputDigest;
+use crate::shape::TreeShape;
 
 /// The current file format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -158,6 +160,9 @@ pub struct Proof {
     /// keccak-f batch proofs the tree verifies (0 for a run without KECCAK_PERMUTE).
     #[serde(default)]
     pub keccak_batches: u32,
+    /// secp256k1 batch proofs the tree verifies (0 for a run without SECP256K1_RECOVER).
+    #[serde(default)]
+    pub secp_batches: u32,
     /// Cycles of the run.
     pub cycles: u64,
     /// The wrapper's public inputs.
@@ -190,10 +195,11 @@ pub enum ProofFileError {
 }
 
 impl Proof {
-    /// Assembles a proof; the calldata is derived from the public inputs and the proof.
+    /// Assembles a proof over a tree of `shape`; the calldata is derived from the public
+    /// inputs and the proof.
     pub fn new(
         output: OutputDigest,
-        segments: u32,
+        shape: TreeShape,
         cycles: u64,
         public_inputs: PublicInputs,
         proof: Vec<u8>,
@@ -203,8 +209,9 @@ impl Proof {
             version: FORMAT_VERSION,
             program_id: public_inputs.program_id,
             output,
-            segments,
-            keccak_batches: 0,
+            segments: shape.segments,
+            keccak_batches: shape.keccak_batches,
+            secp_batches: shape.secp_batches,
             cycles,
             public_inputs,
             proof,
@@ -212,9 +219,20 @@ impl Proof {
         }
     }
 
-    /// The same proof over a tree with `keccak_batches` keccak-f batches.
-    pub fn with_keccak_batches(mut self, keccak_batches: u32) -> Self {
-        self.keccak_batches = keccak_batches;
+    /// The tree the proof covers.
+    pub fn shape(&self) -> TreeShape {
+        TreeShape {
+            segments: self.segments,
+            keccak_batches: self.keccak_batches,
+            secp_batches: self.secp_batches,
+        }
+    }
+
+    /// The same proof, stating a tree of `shape`.
+    pub fn with_shape(mut self, shape: TreeShape) -> Self {
+        self.segments = shape.segments;
+        self.keccak_batches = shape.keccak_batches;
+        self.secp_batches = shape.secp_batches;
         self
     }
 
@@ -277,7 +295,13 @@ mod tests {
             digest_hi: Fr::from(5),
             digest_lo: Fr::from(6),
         };
-        Proof::new(OutputDigest([9; 32]), 2, 1000, public_inputs, vec![1, 2, 3])
+        Proof::new(
+            OutputDigest([9; 32]),
+            TreeShape::segments(2),
+            1000,
+            public_inputs,
+            vec![1, 2, 3],
+        )
     }
 
     #[test]

@@ -20,7 +20,7 @@ use snark_verifier_sdk::SHPLONK;
 use crate::node::NodeKind;
 use crate::pipeline::wrapper_vk;
 use crate::proof::bytes_hex;
-use crate::{Keys, ProveError};
+use crate::{Keys, ProveError, TreeShape};
 
 /// The Solidity source of the EVM verifier of the wrapper whose verifying key is `vk`.
 /// `params` may be the verifier part only ([`circuits::params::verifier_part`]).
@@ -32,17 +32,13 @@ pub fn solidity_verifier(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>)
     )
 }
 
-/// The verifier of proofs over `segments` segments and `keccak_batches` keccak-f batches
-/// made with `keys`, and the wrapper key it was generated from. Derives the wrapper's key
-/// from the segment and keccak-f circuits up (keygen where the key cache has none).
-pub fn export_verifier(
-    keys: &Keys,
-    segments: usize,
-    keccak_batches: usize,
-) -> Result<(String, WrapperVk), ProveError> {
-    let (vk, config) = wrapper_vk(keys, segments, keccak_batches)?;
+/// The verifier of proofs over a tree of `shape` made with `keys`, and the wrapper key it
+/// was generated from. Derives the wrapper's key from the segment and precompile circuits
+/// up (keygen where the key cache has none).
+pub fn export_verifier(keys: &Keys, shape: TreeShape) -> Result<(String, WrapperVk), ProveError> {
+    let (vk, config) = wrapper_vk(keys, shape)?;
     let params = keys.verifier_params(config.degree)?;
-    let file = WrapperVk::new(segments, keccak_batches, config, &vk)?;
+    let file = WrapperVk::new(shape, config, &vk)?;
     Ok((solidity_verifier(&params, &vk), file))
 }
 
@@ -56,6 +52,9 @@ pub struct WrapperVk {
     /// keccak-f batch proofs of the proofs the key verifies (0: no keccak node).
     #[serde(default)]
     pub keccak_batches: u32,
+    /// secp256k1 batch proofs of the proofs the key verifies (0: no secp node).
+    #[serde(default)]
+    pub secp_batches: u32,
     /// The wrapper circuit's configuration.
     pub config: AggregationConfigParams,
     /// `VerifyingKey::write` in `RawBytes` format.
@@ -83,21 +82,30 @@ pub enum WrapperVkError {
 }
 
 impl WrapperVk {
-    /// The file of `vk`, a wrapper with configuration `config` over `segments` segments
-    /// and `keccak_batches` keccak-f batches.
+    /// The file of `vk`, a wrapper with configuration `config` over a tree of `shape`.
     pub fn new(
-        segments: usize,
-        keccak_batches: usize,
+        shape: TreeShape,
         config: AggregationConfigParams,
         vk: &VerifyingKey<G1Affine>,
     ) -> Result<Self, ProveError> {
         let mut bytes = Vec::new();
         vk.write(&mut bytes, SerdeFormat::RawBytes).map_err(|e| ProveError::Keys(e.to_string()))?;
-        let segments =
-            u32::try_from(segments).map_err(|_| ProveError::TooManySegments(segments))?;
-        let keccak_batches = u32::try_from(keccak_batches)
-            .map_err(|_| ProveError::TooManySegments(keccak_batches))?;
-        Ok(Self { segments, keccak_batches, config, vk: bytes })
+        Ok(Self {
+            segments: shape.segments,
+            keccak_batches: shape.keccak_batches,
+            secp_batches: shape.secp_batches,
+            config,
+            vk: bytes,
+        })
+    }
+
+    /// The tree of the proofs the key verifies.
+    pub fn shape(&self) -> TreeShape {
+        TreeShape {
+            segments: self.segments,
+            keccak_batches: self.keccak_batches,
+            secp_batches: self.secp_batches,
+        }
     }
 
     /// The verifying key.

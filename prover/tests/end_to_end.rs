@@ -1,7 +1,9 @@
 //! The whole stack on real programs: `fibonacci-digest` over two 2^17-row segments is
 //! proved down to the wrapper and verified; the proof file round-trips; a flipped byte, a
 //! changed public input and another program id are rejected. The `keccak` guest is proved
-//! with its permutations in a keccak-f batch proof, linked by a keccak node.
+//! with its permutations in a keccak-f batch proof, linked by a keccak node; a program of
+//! SECP256K1_RECOVER calls (valid and failing) with its recoveries in a secp256k1 batch
+//! proof, linked by a secp node.
 //!
 //! About an hour on a 2-core machine from cold caches, so it is `#[ignore]`d in `make
 //! test` and run by `make test-e2e`.
@@ -12,7 +14,8 @@ use std::time::Instant;
 use abi::io::InputBuilder;
 use circuits::Fr;
 use prover::{
-    peak_rss_mib, prove_with_progress, verify, Keys, Proof, PublicInputs, TreeConfig, VerifyError,
+    peak_rss_mib, prove_with_progress, verify, Keys, Proof, PublicInputs, TreeConfig, TreeShape,
+    VerifyError,
 };
 
 #[test]
@@ -65,7 +68,7 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
     assert!(matches!(verify(&flipped, program_id, &keys), Err(VerifyError::CalldataMismatch)));
     let flipped = Proof::new(
         flipped.output,
-        flipped.segments,
+        flipped.shape(),
         flipped.cycles,
         flipped.public_inputs,
         flipped.proof,
@@ -76,17 +79,17 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
     let mut inputs = proof.public_inputs;
     inputs.accumulator[0] += Fr::one();
     let changed =
-        Proof::new(proof.output, proof.segments, proof.cycles, inputs, proof.proof.clone());
+        Proof::new(proof.output, proof.shape(), proof.cycles, inputs, proof.proof.clone());
     assert!(matches!(verify(&changed, program_id, &keys), Err(VerifyError::Snark(_))));
     // Another digest, its halves made consistent: the SNARK does not verify.
     let mut digest = proof.output;
     digest.0[31] ^= 1;
     let [hi, lo] = digest.halves();
     let inputs = PublicInputs { digest_hi: hi, digest_lo: lo, ..proof.public_inputs };
-    let changed = Proof::new(digest, proof.segments, proof.cycles, inputs, proof.proof.clone());
+    let changed = Proof::new(digest, proof.shape(), proof.cycles, inputs, proof.proof.clone());
     assert!(matches!(verify(&changed, program_id, &keys), Err(VerifyError::Snark(_))));
     // The same bytes claimed for a one-segment tree: another wrapper key, no verification.
-    let reshaped = Proof::new(proof.output, 1, proof.cycles, proof.public_inputs, proof.proof);
+    let reshaped = proof.with_shape(TreeShape::segments(1));
     assert!(verify(&reshaped, program_id, &keys).is_err());
 }
 
@@ -130,6 +133,40 @@ fn the_keccak_guest_is_proved_with_every_permutation_checked() {
 
     // The same proof claimed for a tree without the keccak node is checked against that
     // tree's key, and refused.
-    let without = proof.with_keccak_batches(0);
+    let without = proof.with_shape(TreeShape::segments(1));
+    assert!(verify(&without, program_id, &keys).is_err());
+}
+
+#[test]
+#[ignore = "about 40 minutes of proving; run by `make test-e2e`"]
+fn a_program_of_recoveries_is_proved_with_every_recovery_checked() {
+    // Three calls (two valid signatures, one with r = 0), one batch proof of the default
+    // secp256k1 circuit beside the segment's leaf, a secp node linking the batch's chain to
+    // the segment's, then the wrapper. The program commits the first key's x.
+    let config = TreeConfig { segment_po2: 17, ..TreeConfig::default() };
+    let keys = Keys::development(config);
+    let program = testkit::recover_program::program(3);
+    let program_id = circuits::paging::program_id(&program);
+
+    let t = Instant::now();
+    let proof = prover::prove_program(&program, &[], &keys, &mut |p| {
+        eprintln!("[{:>7.1}s, peak {:.0} MiB] {p:?}", t.elapsed().as_secs_f64(), peak_rss_mib())
+    })
+    .unwrap();
+    eprintln!(
+        "proved {} cycles over {} in {:.1}s, peak RSS {:.0} MiB",
+        proof.cycles,
+        proof.shape(),
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
+    assert_eq!(proof.shape(), TreeShape::segments(1).with_secp(1));
+    let output = verify(&proof, program_id, &keys).unwrap();
+    let signer = k256::ecdsa::SigningKey::from_slice(&[1; 32]).unwrap();
+    let key = signer.verifying_key().to_encoded_point(false);
+    assert_eq!(output.digest.0[..], key.as_bytes()[1..33]);
+
+    // The same proof claimed for a tree without the secp node is refused.
+    let without = proof.with_shape(TreeShape::segments(1));
     assert!(verify(&without, program_id, &keys).is_err());
 }

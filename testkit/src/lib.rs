@@ -3,4 +3,5 @@
 #[cfg(feature = "anvil")]
 pub mod anvil;
 pub mod random_program;
+pub mod recover_program;
 pub mod syscall_program;

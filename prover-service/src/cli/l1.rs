@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use prover::Proof;
+use prover::{Proof, TreeShape};
 
 use super::prove::StackArgs;
 
@@ -16,11 +16,15 @@ pub(crate) struct ExportVerifierArgs {
     /// Segments of the proofs the verifier is for: the wrapper's key, so the verifier,
     /// depends on the tree's shape.
     #[arg(long, default_value_t = 1)]
-    segments: usize,
+    segments: u32,
     /// keccak-f batch proofs of the proofs the verifier is for (0: programs that never
     /// call KECCAK_PERMUTE).
     #[arg(long, default_value_t = 0)]
-    keccak_batches: usize,
+    keccak_batches: u32,
+    /// secp256k1 batch proofs of the proofs the verifier is for (0: programs that never
+    /// call SECP256K1_RECOVER).
+    #[arg(long, default_value_t = 0)]
+    secp_batches: u32,
     /// Where to write the Solidity verifier (pragma 0.8.19).
     #[arg(long)]
     out: PathBuf,
@@ -45,19 +49,21 @@ pub(crate) struct CalldataArgs {
 /// Writes the verifier of the configured stack.
 pub(crate) fn run_export_verifier(args: &ExportVerifierArgs) -> anyhow::Result<ExitCode> {
     let keys = args.stack.keys();
-    let (solidity, key) = prover::export_verifier(&keys, args.segments, args.keccak_batches)
-        .context("deriving the wrapper's verifying key")?;
+    let shape = TreeShape::segments(args.segments)
+        .with_keccak(args.keccak_batches)
+        .with_secp(args.secp_batches);
+    anyhow::ensure!(shape.is_valid(), "no proof covers {shape}");
+    let (solidity, key) =
+        prover::export_verifier(&keys, shape).context("deriving the wrapper's verifying key")?;
     std::fs::write(&args.out, &solidity)
         .with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(path) = &args.vk_out {
         key.write(path)?;
     }
     println!(
-        "verifier: {} ({} bytes of Solidity) for proofs over {} segment(s) and {} keccak-f batch(es), wrapper k = {}",
+        "verifier: {} ({} bytes of Solidity) for proofs over {shape}, wrapper k = {}",
         args.out.display(),
         solidity.len(),
-        args.segments,
-        args.keccak_batches,
         key.config.degree
     );
     Ok(ExitCode::SUCCESS)

@@ -93,6 +93,10 @@ fn report(step: &Progress) {
             "keccak-f batch {}/{total} proved: {permutations} permutations ({secs:.1}s, peak {peak:.0} MiB)",
             index + 1
         ),
+        Progress::SecpBatch { index, total, recoveries, secs } => eprintln!(
+            "secp256k1 batch {}/{total} proved: {recoveries} recoveries ({secs:.1}s, peak {peak:.0} MiB)",
+            index + 1
+        ),
         Progress::Node { kind, level, index, total, stats } => eprintln!(
             "{kind} node {}/{total} at level {level} proved (key {:.1}s, proof {:.1}s; k={} with {} advice, {} lookup, {} fixed columns; peak {peak:.0} MiB)",
             index + 1,
@@ -124,6 +128,7 @@ pub(crate) fn run_prove(args: &ProveArgs) -> anyhow::Result<ExitCode> {
             Progress::Executed { secs, .. } => ("execute".to_string(), secs),
             Progress::Segment { secs, .. } => ("segments".to_string(), secs),
             Progress::KeccakBatch { secs, .. } => ("keccak-f batches".to_string(), secs),
+            Progress::SecpBatch { secs, .. } => ("secp256k1 batches".to_string(), secs),
             Progress::Node { kind, level, stats, .. } => {
                 (format!("{kind} level {level}"), stats.key_secs + stats.prove_secs)
             }

@@ -3,6 +3,8 @@
 //! witness is made from the full state of its parent. With a [`GuestRunner`], every
 //! block also runs through the `block-validator` guest, which must agree.
 
+#[cfg(test)]
+mod ecrecover_circuit;
 pub(crate) mod eest;
 mod guest;
 
@@ -11,7 +13,7 @@ use std::path::Path;
 use alloy_consensus::Header;
 use alloy_primitives::B256;
 use anyhow::Context as _;
-use stateless::{ChainConfig, GuestInput, ValidationError};
+use stateless::{ChainConfig, GuestInput, ValidatedBlock, ValidationError};
 
 use eest::{Case, FullState};
 pub(crate) use guest::{BlockProfile, GuestRunner};
@@ -53,20 +55,32 @@ fn run_case(name: String, case: &Case, guest: Option<&GuestRunner>) -> CaseOutco
         cycles: Vec::new(),
         profiles: Vec::new(),
     };
-    match drive(case, guest, &mut outcome) {
+    let (mut cycles, mut profiles) = (Vec::new(), Vec::new());
+    let result = drive(case, &mut |index, input, result| {
+        if let Some(guest) = guest {
+            let run =
+                guest.check(input, result).with_context(|| format!("block {index} in the VM"))?;
+            cycles.push(run.summary.cycles);
+            profiles.extend(run.profile);
+        }
+        Ok(())
+    });
+    match result {
         Ok(()) => outcome.passed = true,
         Err(e) => outcome.reason = format!("{e:#}"),
     }
+    (outcome.cycles, outcome.profiles) = (cycles, profiles);
     outcome
 }
 
-/// Validates the case's blocks in order, recording each block's guest cycles (and
-/// profile) in `outcome`; `Err` says the first divergence.
-fn drive(
-    case: &Case,
-    guest: Option<&GuestRunner>,
-    outcome: &mut CaseOutcome,
-) -> anyhow::Result<()> {
+/// What [`drive`] hands each block to: its index, its guest input, and the native
+/// validator's verdict.
+pub(crate) type BlockHook<'a> = dyn FnMut(usize, &GuestInput, &Result<ValidatedBlock, ValidationError>) -> anyhow::Result<()>
+    + 'a;
+
+/// Validates the case's blocks in order, handing each to `on_block` (the VM check, or a
+/// test's own); `Err` says the first divergence.
+pub(crate) fn drive(case: &Case, on_block: &mut BlockHook<'_>) -> anyhow::Result<()> {
     let chain = ChainConfig::new(eest::chain_id(case)?, eest::fork(case)?);
     let genesis = eest::genesis_header(case)?;
     let (mut state, root) = FullState::from_pre(&case.pre)?;
@@ -83,12 +97,7 @@ fn drive(
             chain_headers.iter().rev().skip(1).take(BLOCKHASH_WINDOW).cloned().collect();
         let input = state.input(chain, block.rlp.clone(), parent, ancestors);
         let result = stateless::validate_block(&input);
-        if let Some(guest) = guest {
-            let run =
-                guest.check(&input, &result).with_context(|| format!("block {index} in the VM"))?;
-            outcome.cycles.push(run.summary.cycles);
-            outcome.profiles.extend(run.profile);
-        }
+        on_block(index, &input, &result)?;
         match (&block.expect_exception, result) {
             (None, Ok(validated)) => {
                 state.add_nodes(validated.post_state.resolved_nodes());

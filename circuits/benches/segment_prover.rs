@@ -23,14 +23,10 @@ use circuits::poseidon::WIDTH;
 use circuits::segment::{
     keygen, prove_segment, verify_segment, SegmentCircuit, SegmentStart, MIN_SEGMENT_K,
 };
-use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use snark_verifier_sdk::halo2::aggregation::{
-    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
-};
-use snark_verifier_sdk::{Snark, SHPLONK};
+use snark_verifier_sdk::Snark;
 use vm::ExecutorConfig;
 
 fn shape() {
@@ -64,26 +60,17 @@ fn shape() {
 }
 
 /// The cells an `AggregationCircuit` needs to verify one segment proof, and the columns
-/// that makes at k = 21 and 23.
+/// that makes at k = 21.
 fn aggregation_cells(params: &ParamsKZG<Bn256>, snark: Snark) {
     let t = Instant::now();
-    let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
-    let mut circuit = AggregationCircuit::new::<SHPLONK>(
-        CircuitBuilderStage::Keygen,
-        config,
-        params,
-        [snark],
-        VerifierUniversality::None,
-    );
-    let stats = circuit.builder.statistics();
-    let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
-    let lookup: usize = stats.total_lookup_advice_per_phase.iter().sum();
-    let at_21 = circuit.calculate_params(Some(20));
+    let cost = circuits::snark::aggregation_cost(params, snark);
     println!(
-        "aggregating one segment proof: {advice} advice cells, {lookup} lookup cells, {} fixed; at k=21: {} advice + {} lookup columns ({:.0}s, peak RSS {:.0} MiB)",
-        stats.gate.total_fixed,
-        at_21.num_advice,
-        at_21.num_lookup_advice,
+        "aggregating one segment proof: {} advice cells, {} lookup cells, {} fixed; at k=21: {} advice + {} lookup columns ({:.0}s, peak RSS {:.0} MiB)",
+        cost.advice,
+        cost.lookup,
+        cost.fixed,
+        cost.advice_columns,
+        cost.lookup_columns,
         t.elapsed().as_secs_f64(),
         peak_rss_mib()
     );

@@ -2,6 +2,7 @@
 //! aggregation circuits read. Proving and checking, for any circuit with one instance
 //! column (the segment circuit, the precompile circuits, the tree's nodes).
 
+use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
     plonk::{create_proof, verify_proof, Circuit, ProvingKey, VerifyingKey},
@@ -17,12 +18,13 @@ use halo2_base::halo2_proofs::{
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use snark_verifier_sdk::{
+    halo2::aggregation::{AggregationCircuit, AggregationConfigParams, VerifierUniversality},
     halo2::{PoseidonTranscript, POSEIDON_SPEC},
     snark_verifier::{
         loader::native::NativeLoader,
         system::halo2::{compile, Config},
     },
-    Snark,
+    Snark, SHPLONK,
 };
 
 use crate::Fr;
@@ -71,4 +73,53 @@ pub fn verify_snark(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, snar
         &mut transcript,
     )
     .is_ok()
+}
+
+/// What one proof costs to verify inside snark-verifier's `AggregationCircuit` (SHPLONK,
+/// sized at k = 21): the cells the aggregating node spends on it, and the columns that
+/// makes. Every committed polynomial of the proof costs about 105k advice cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggregationCost {
+    /// Advice cells.
+    pub advice: usize,
+    /// Range-check (lookup) cells.
+    pub lookup: usize,
+    /// Fixed cells.
+    pub fixed: usize,
+    /// Advice columns at k = 21.
+    pub advice_columns: usize,
+    /// Lookup advice columns at k = 21.
+    pub lookup_columns: usize,
+}
+
+/// The [`AggregationCost`] of `snark` (a keygen-stage circuit: no proving).
+pub fn aggregation_cost(params: &ParamsKZG<Bn256>, snark: Snark) -> AggregationCost {
+    let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
+    let mut circuit = AggregationCircuit::new::<SHPLONK>(
+        CircuitBuilderStage::Keygen,
+        config,
+        params,
+        [snark],
+        VerifierUniversality::None,
+    );
+    let stats = circuit.builder.statistics();
+    let sized = circuit.calculate_params(Some(20));
+    AggregationCost {
+        advice: stats.gate.total_advice_per_phase.iter().sum(),
+        lookup: stats.total_lookup_advice_per_phase.iter().sum(),
+        fixed: stats.gate.total_fixed,
+        advice_columns: sized.num_advice,
+        lookup_columns: sized.num_lookup_advice,
+    }
+}
+
+/// Whether `snark` states exactly `instances` (one instance column) and verifies against
+/// `vk`: the check of a precompile batch proof against the chain values it claims.
+pub fn verify_with_instances(
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    snark: &Snark,
+    instances: &[Fr],
+) -> bool {
+    snark.instances.len() == 1 && snark.instances[0] == instances && verify_snark(params, vk, snark)
 }

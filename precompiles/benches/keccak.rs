@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use circuits::params::dev_params;
 use circuits::peak_rss_mib;
-use halo2_base::gates::circuit::CircuitBuilderStage;
+use circuits::snark::aggregation_cost;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use precompiles::keccak::{
     circuit::helper_count, keygen, layout::SlotLayout, prove_batch, KeccakBatch, KeccakCircuit,
@@ -19,10 +19,6 @@ use precompiles::keccak::{
 };
 use precompiles::Fr;
 use rand::{Rng, SeedableRng};
-use snark_verifier_sdk::halo2::aggregation::{
-    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
-};
-use snark_verifier_sdk::SHPLONK;
 
 fn main() {
     let shapes: Vec<(u32, usize, usize)> = std::env::var("KECCAK_BENCH_SHAPES")
@@ -71,19 +67,11 @@ fn main() {
             peak_rss_mib()
         );
         let t = Instant::now();
-        let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
-        let circuit = AggregationCircuit::new::<SHPLONK>(
-            CircuitBuilderStage::Keygen,
-            config,
-            &params,
-            [proof.snark],
-            VerifierUniversality::None,
-        );
-        let stats = circuit.builder.statistics();
-        let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
-        let lookup: usize = stats.total_lookup_advice_per_phase.iter().sum();
+        let cost = aggregation_cost(&params, proof.snark);
         println!(
-            "  aggregating one batch proof: {advice} advice cells, {lookup} lookup cells ({:.0}s, peak RSS {:.0} MiB)",
+            "  aggregating one batch proof: {} advice cells, {} lookup cells ({:.0}s, peak RSS {:.0} MiB)",
+            cost.advice,
+            cost.lookup,
             t.elapsed().as_secs_f64(),
             peak_rss_mib()
         );

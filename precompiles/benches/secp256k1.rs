@@ -11,15 +11,11 @@ use std::time::Instant;
 
 use circuits::params::dev_params;
 use circuits::peak_rss_mib;
-use halo2_base::gates::circuit::CircuitBuilderStage;
+use circuits::snark::aggregation_cost;
 use k256::ecdsa::SigningKey;
 use precompiles::secp256k1::{keygen, prove_batch, SecpBatch, SecpCall, SecpShape};
 use precompiles::Fr;
 use rand::{Rng, SeedableRng};
-use snark_verifier_sdk::halo2::aggregation::{
-    AggregationCircuit, AggregationConfigParams, VerifierUniversality,
-};
-use snark_verifier_sdk::SHPLONK;
 
 /// A random valid signature's call.
 fn signed(rng: &mut impl Rng) -> SecpCall {
@@ -77,19 +73,11 @@ fn main() {
             peak_rss_mib()
         );
         let t = Instant::now();
-        let config = AggregationConfigParams { degree: 21, lookup_bits: 20, ..Default::default() };
-        let circuit = AggregationCircuit::new::<SHPLONK>(
-            CircuitBuilderStage::Keygen,
-            config,
-            &params,
-            [proof.snark],
-            VerifierUniversality::None,
-        );
-        let stats = circuit.builder.statistics();
-        let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
-        let lookup: usize = stats.total_lookup_advice_per_phase.iter().sum();
+        let cost = aggregation_cost(&params, proof.snark);
         println!(
-            "  aggregating one batch proof: {advice} advice cells, {lookup} lookup cells ({:.0}s, peak RSS {:.0} MiB)",
+            "  aggregating one batch proof: {} advice cells, {} lookup cells ({:.0}s, peak RSS {:.0} MiB)",
+            cost.advice,
+            cost.lookup,
             t.elapsed().as_secs_f64(),
             peak_rss_mib()
         );

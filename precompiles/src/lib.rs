@@ -14,3 +14,26 @@ pub mod keccak;
 pub mod secp256k1;
 
 pub use circuits::Fr;
+
+use vm::trace::PrecompileCall;
+
+/// Cuts the calls among `calls` that `is_call` picks into batches of at most `capacity`,
+/// each built by `build` from its calls and the chain value the previous batch ended at
+/// (`chain_end`; the first starts from the chain's initial value, zero).
+pub(crate) fn split_chained<B, E>(
+    calls: &[PrecompileCall],
+    capacity: usize,
+    is_call: impl Fn(&PrecompileCall) -> bool,
+    build: impl Fn(&[PrecompileCall], Fr) -> Result<B, E>,
+    chain_end: impl Fn(&B) -> Fr,
+) -> Result<Vec<B>, E> {
+    let picked: Vec<PrecompileCall> = calls.iter().filter(|c| is_call(c)).cloned().collect();
+    let mut start = Fr::zero();
+    let mut out = Vec::new();
+    for chunk in picked.chunks(capacity.max(1)) {
+        let batch = build(chunk, start)?;
+        start = chain_end(&batch);
+        out.push(batch);
+    }
+    Ok(out)
+}

@@ -208,17 +208,12 @@ impl Keys {
 
     /// The segment circuit's verifying key (kept in memory once made).
     pub fn segment_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        let mut slot = self.segment_vk.lock().map_err(|_| ProveError::Poisoned)?;
-        if let Some(vk) = slot.as_ref() {
-            return Ok(vk.clone());
-        }
-        let k = self.config.segment_po2;
-        let params = self.params(k)?;
-        let circuit = circuits::segment::SegmentCircuit::keygen(k);
-        let vk =
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
-        *slot = Some(vk.clone());
-        Ok(vk)
+        memoized(&self.segment_vk, || {
+            let k = self.config.segment_po2;
+            let params = self.params(k)?;
+            let circuit = circuits::segment::SegmentCircuit::keygen(k);
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
+        })
     }
 
     /// The segment circuit's proving key (seconds to make, gigabytes to keep: made per run).
@@ -230,17 +225,12 @@ impl Keys {
 
     /// The keccak-f circuit's verifying key (kept in memory once made).
     pub fn keccak_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        let mut slot = self.keccak_vk.lock().map_err(|_| ProveError::Poisoned)?;
-        if let Some(vk) = slot.as_ref() {
-            return Ok(vk.clone());
-        }
-        let shape = self.config.keccak;
-        let params = self.params(shape.k)?;
-        let circuit = KeccakCircuit::keygen(shape)?;
-        let vk =
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
-        *slot = Some(vk.clone());
-        Ok(vk)
+        memoized(&self.keccak_vk, || {
+            let shape = self.config.keccak;
+            let params = self.params(shape.k)?;
+            let circuit = KeccakCircuit::keygen(shape)?;
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
+        })
     }
 
     /// The keccak-f circuit's proving key (seconds to make: made per run).
@@ -252,17 +242,12 @@ impl Keys {
 
     /// The secp256k1 circuit's verifying key (kept in memory once made).
     pub fn secp_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        let mut slot = self.secp_vk.lock().map_err(|_| ProveError::Poisoned)?;
-        if let Some(vk) = slot.as_ref() {
-            return Ok(vk.clone());
-        }
-        let shape = self.config.secp;
-        let params = self.params(shape.k)?;
-        let (circuit, _) = precompiles::secp256k1::prove::layout(shape)?;
-        let vk =
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
-        *slot = Some(vk.clone());
-        Ok(vk)
+        memoized(&self.secp_vk, || {
+            let shape = self.config.secp;
+            let params = self.params(shape.k)?;
+            let (circuit, _) = precompiles::secp256k1::prove::layout(shape)?;
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
+        })
     }
 
     /// The secp256k1 circuit's proving key and layout (seconds to make: made per run).
@@ -499,4 +484,18 @@ impl Keys {
             tracing::warn!(error = %e, path = %pk_path.display(), "cannot cache the proving key");
         }
     }
+}
+
+/// The verifying key kept in `slot`, or the one `make` makes, kept there from then on.
+fn memoized(
+    slot: &Mutex<Option<VerifyingKey<G1Affine>>>,
+    make: impl FnOnce() -> Result<VerifyingKey<G1Affine>, ProveError>,
+) -> Result<VerifyingKey<G1Affine>, ProveError> {
+    let mut slot = slot.lock().map_err(|_| ProveError::Poisoned)?;
+    if let Some(vk) = slot.as_ref() {
+        return Ok(vk.clone());
+    }
+    let vk = make()?;
+    *slot = Some(vk.clone());
+    Ok(vk)
 }

@@ -288,42 +288,40 @@ pub fn prove_program(
     if !keccak_batches.is_empty() {
         let params = keys.params(config.keccak.k)?;
         let pk = keys.keccak_key()?;
-        let mut children = vec![top];
-        for (index, batch) in keccak_batches.iter().enumerate() {
-            let t = Instant::now();
-            let proof = precompiles::keccak::prove_batch(&params, &pk, config.keccak, batch)?;
-            children.push(proof.snark);
-            progress(Progress::KeccakBatch {
+        top = prove_precompile(
+            keys,
+            NodeKind::Keccak,
+            top,
+            &keccak_batches,
+            &digest,
+            progress,
+            |batch| Ok(precompiles::keccak::prove_batch(&params, &pk, config.keccak, batch)?.snark),
+            |index, total, batch, secs| Progress::KeccakBatch {
                 index,
-                total: keccak_batches.len(),
+                total,
                 permutations: batch.len(),
-                secs: t.elapsed().as_secs_f64(),
-            });
-        }
-        drop(pk);
-        let (node, stats) = prove_node(keys, NodeKind::Keccak, children, &digest)?;
-        progress(Progress::Node { kind: "keccak", level: 0, index: 0, total: 1, stats });
-        top = node;
+                secs,
+            },
+        )?;
     }
     if !secp_batches.is_empty() {
         let params = keys.params(config.secp.k)?;
         let key = keys.secp_key()?;
-        let mut children = vec![top];
-        for (index, batch) in secp_batches.iter().enumerate() {
-            let t = Instant::now();
-            let proof = precompiles::secp256k1::prove_batch(&params, &key, batch)?;
-            children.push(proof.snark);
-            progress(Progress::SecpBatch {
+        top = prove_precompile(
+            keys,
+            NodeKind::Secp,
+            top,
+            &secp_batches,
+            &digest,
+            progress,
+            |batch| Ok(precompiles::secp256k1::prove_batch(&params, &key, batch)?.snark),
+            |index, total, batch, secs| Progress::SecpBatch {
                 index,
-                total: secp_batches.len(),
+                total,
                 recoveries: batch.len(),
-                secs: t.elapsed().as_secs_f64(),
-            });
-        }
-        drop(key);
-        let (node, stats) = prove_node(keys, NodeKind::Secp, children, &digest)?;
-        progress(Progress::Node { kind: "secp", level: 0, index: 0, total: 1, stats });
-        top = node;
+                secs,
+            },
+        )?;
     }
 
     let t = Instant::now();
@@ -375,6 +373,30 @@ fn prove_node(
     let values = instances(&circuit);
     let snark = prove_poseidon(&params, &key.pk, circuit, values, true)?;
     Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
+}
+
+/// Proves each of a precompile's `batches` with `prove_batch`, reporting each as
+/// `report(index, total, batch, secs)`, then the `kind` node over `top` and the batches.
+#[allow(clippy::too_many_arguments)] // one stage's inputs, each named at the call
+fn prove_precompile<B>(
+    keys: &Keys,
+    kind: NodeKind,
+    top: Snark,
+    batches: &[B],
+    digest: &OutputDigest,
+    progress: &mut dyn FnMut(Progress),
+    prove_batch: impl Fn(&B) -> Result<Snark, ProveError>,
+    report: impl Fn(usize, usize, &B, f64) -> Progress,
+) -> Result<Snark, ProveError> {
+    let mut children = vec![top];
+    for (index, batch) in batches.iter().enumerate() {
+        let t = Instant::now();
+        children.push(prove_batch(batch)?);
+        progress(report(index, batches.len(), batch, t.elapsed().as_secs_f64()));
+    }
+    let (node, stats) = prove_node(keys, kind, children, digest)?;
+    progress(Progress::Node { kind: kind.name(), level: 0, index: 0, total: 1, stats });
+    Ok(node)
 }
 
 /// What a placeholder stands for.

@@ -1,7 +1,7 @@
 //! Keys, proofs and verification of keccak batches: SHPLONK over BN254 with the Poseidon
 //! transcript, so a [`KeccakProof`]'s snark is what the aggregation circuits take.
 
-use circuits::snark::{prove_snark, verify_snark};
+use circuits::snark::{prove_snark, verify_with_instances};
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
     plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
@@ -77,10 +77,7 @@ pub fn verify_batch(
     vk: &VerifyingKey<G1Affine>,
     proof: &KeccakProof,
 ) -> Result<(), KeccakError> {
-    if proof.snark.instances != vec![vec![proof.chain_start, proof.chain_end]] {
-        return Err(KeccakError::Invalid);
-    }
-    if !verify_snark(params, vk, &proof.snark) {
+    if !verify_with_instances(params, vk, &proof.snark, &[proof.chain_start, proof.chain_end]) {
         return Err(KeccakError::Invalid);
     }
     Ok(())

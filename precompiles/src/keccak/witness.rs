@@ -56,19 +56,13 @@ impl KeccakBatch {
     /// Cuts the keccak calls among `calls` into batches of at most `capacity`, each
     /// starting its chain where the previous one ended (the first from the initial value).
     pub fn split(calls: &[PrecompileCall], capacity: usize) -> Result<Vec<Self>, KeccakError> {
-        let keccak: Vec<PrecompileCall> = calls
-            .iter()
-            .filter(|c| matches!(c, PrecompileCall::KeccakPermute { .. }))
-            .cloned()
-            .collect();
-        let mut start = Fr::ZERO;
-        let mut out = Vec::new();
-        for chunk in keccak.chunks(capacity.max(1)) {
-            let batch = Self::from_calls(chunk, start)?;
-            start = batch.chain_end();
-            out.push(batch);
-        }
-        Ok(out)
+        crate::split_chained(
+            calls,
+            capacity,
+            |c| matches!(c, PrecompileCall::KeccakPermute { .. }),
+            Self::from_calls,
+            Self::chain_end,
+        )
     }
 
     /// The permutations' inputs.

@@ -35,19 +35,13 @@ impl SecpBatch {
     /// Cuts the recovery calls among `calls` into batches of at most `capacity`, each
     /// starting its chain where the previous one ended (the first from the initial value).
     pub fn split(calls: &[PrecompileCall], capacity: usize) -> Result<Vec<Self>, SecpError> {
-        let secp: Vec<PrecompileCall> = calls
-            .iter()
-            .filter(|c| matches!(c, PrecompileCall::Secp256k1Recover { .. }))
-            .cloned()
-            .collect();
-        let mut start = Fr::zero();
-        let mut out = Vec::new();
-        for chunk in secp.chunks(capacity.max(1)) {
-            let batch = Self::from_trace(chunk, start)?;
-            start = batch.chain_end();
-            out.push(batch);
-        }
-        Ok(out)
+        crate::split_chained(
+            calls,
+            capacity,
+            |c| matches!(c, PrecompileCall::Secp256k1Recover { .. }),
+            Self::from_trace,
+            Self::chain_end,
+        )
     }
 
     /// The calls.

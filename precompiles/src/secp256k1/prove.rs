@@ -4,7 +4,7 @@
 //! A builder circuit's layout (its column counts and where each thread breaks into the
 //! next column) is fixed at keygen and travels with the proving key in [`SecpKey`].
 
-use circuits::snark::{prove_snark, verify_snark};
+use circuits::snark::{prove_snark, verify_with_instances};
 use circuits::Fr;
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::gates::circuit::{BaseCircuitParams, CircuitBuilderStage};
@@ -90,10 +90,7 @@ pub fn verify_batch(
     vk: &VerifyingKey<G1Affine>,
     proof: &SecpProof,
 ) -> Result<(), SecpError> {
-    if proof.snark.instances != vec![vec![proof.chain_start, proof.chain_end]] {
-        return Err(SecpError::Invalid);
-    }
-    if !verify_snark(params, vk, &proof.snark) {
+    if !verify_with_instances(params, vk, &proof.snark, &[proof.chain_start, proof.chain_end]) {
         return Err(SecpError::Invalid);
     }
     Ok(())

@@ -45,9 +45,10 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(GUEST_LIBS) clippy $(GUEST_LIBS_ARGS) --all-targets -- -D warnings
 
-## The whole proof stack on real programs (about two hours on 2 cores from cold caches):
-## fibonacci-digest over two segments, and the keccak guest with its permutations in a
-## keccak-f batch, each proved down to the wrapper and verified.
+## The whole proof stack on real programs (about three hours on 2 cores from cold caches):
+## fibonacci-digest over two segments, the keccak guest with its permutations in a
+## keccak-f batch, and three recoveries (one failing) in a secp256k1 batch, each proved
+## down to the wrapper and verified.
 test-e2e: deps
 	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
 

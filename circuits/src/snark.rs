@@ -123,3 +123,18 @@ pub fn verify_with_instances(
 ) -> bool {
     snark.instances.len() == 1 && snark.instances[0] == instances && verify_snark(params, vk, snark)
 }
+
+/// The polynomials a proof under `vk` commits to, each of which costs about 105k cells to
+/// verify in the aggregation circuit: advice and fixed columns, three per halo2 lookup, a
+/// sigma per permuted column and a product per chunk of them, and the quotient's pieces.
+pub fn committed_polys(vk: &VerifyingKey<G1Affine>) -> usize {
+    let cs = vk.cs();
+    let permutation_columns = cs.permutation().get_columns().len();
+    let degree = cs.degree();
+    cs.num_advice_columns()
+        + cs.num_fixed_columns()
+        + 3 * cs.lookups().len()
+        + permutation_columns
+        + permutation_columns.div_ceil(degree.saturating_sub(2).max(1))
+        + degree.saturating_sub(1)
+}

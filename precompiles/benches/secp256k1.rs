@@ -67,8 +67,9 @@ fn main() {
         let proof = prove_batch(&params, &key, &batch).unwrap();
         let prove_s = t.elapsed().as_secs_f64();
         println!(
-            "  keygen {keygen_s:.1}s, proving {prove_s:.1}s (verified), {:.1}s per recovery, proof {} bytes, peak RSS {:.0} MiB",
+            "  keygen {keygen_s:.1}s, proving {prove_s:.1}s (verified), {:.1}s per recovery, {} committed polynomials, proof {} bytes, peak RSS {:.0} MiB",
             prove_s / shape.capacity as f64,
+            circuits::snark::committed_polys(key.pk.get_vk()),
             proof.snark.proof.len(),
             peak_rss_mib()
         );

@@ -148,22 +148,12 @@ pub struct NodeStats {
 
 impl NodeStats {
     fn new(key: &NodeKey, key_secs: f64, prove_secs: f64) -> Self {
-        let cs = key.pk.get_vk().cs();
-        let permutation_columns = cs.permutation().get_columns().len();
-        let degree = cs.degree();
         Self {
             k: key.config.degree,
             advice: key.config.num_advice,
             lookup_advice: key.config.num_lookup_advice,
             fixed: key.config.num_fixed,
-            // Advice and fixed columns, three per lookup, a sigma per permuted column and
-            // a product per chunk of them, and the quotient's pieces.
-            committed_polys: cs.num_advice_columns()
-                + cs.num_fixed_columns()
-                + 3 * cs.lookups().len()
-                + permutation_columns
-                + permutation_columns.div_ceil(degree.saturating_sub(2).max(1))
-                + degree.saturating_sub(1),
+            committed_polys: circuits::snark::committed_polys(key.pk.get_vk()),
             key_secs,
             prove_secs,
         }

@@ -14,11 +14,25 @@ COPY . .
 RUN npm install --prefix tools --no-audit --no-fund --ignore-scripts --silent
 RUN cargo build --release --locked -p prover-service -p guests
 
-# Stage 2: just the binary and the example guest ELFs.
+# Stage 2: just the binary and the example guest ELFs. The default command serves the job
+# API on every interface of the container, with its SQLite store, artifacts, KZG parameters
+# and proving keys on the /data volume:
+#   docker run -p 8080:8080 -v prover-data:/data IMAGE --rpc-url https://l2.example
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 prover
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 prover \
+ && mkdir -p /data && chown prover /data
 COPY --from=build /src/target/release/prover-service /usr/local/bin/prover-service
 COPY --from=build /src/target/guests /opt/guests
 USER prover
+VOLUME /data
+ENV PROVER_LISTEN=0.0.0.0:8080 \
+    DATABASE_URL=sqlite:///data/prover.db \
+    PROVER_ARTIFACTS_DIR=/data/artifacts \
+    ZKVM_PARAMS_DIR=/data/kzg \
+    ZKVM_KEYS_DIR=/data/keys
+EXPOSE 8080
 ENTRYPOINT ["prover-service"]
-CMD ["execute", "--elf", "/opt/guests/fibonacci.elf", "--frame-hex", "0a"]
+CMD ["serve"]

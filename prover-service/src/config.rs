@@ -10,6 +10,10 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use stateless::Fork;
 
+use alloy_primitives::Address;
+
+use crate::http_client::TlsOptions;
+use crate::l1::SubmitterOptions;
 use crate::node::NodeOptions;
 
 /// Everything `serve` and `worker` need.
@@ -26,6 +30,9 @@ pub struct ServiceConfig {
     pub artifacts_dir: PathBuf,
     /// The L2 node's JSON-RPC URL (needed to submit blocks by number or hash).
     pub rpc_url: Option<String>,
+    /// A PEM file of root certificates trusted, beyond the system's, by https
+    /// connections to the L2 node and to L1 (a private CA or a self-signed endpoint).
+    pub ca_file: Option<PathBuf>,
     /// The fork the L2 chain runs (`shanghai`, `cancun` or `prague`).
     pub fork: String,
     /// When set, mutating requests need `Authorization: Bearer <key>`.
@@ -54,6 +61,24 @@ pub struct ServiceConfig {
     pub follow_from: Option<u64>,
     /// How often the follower polls, in milliseconds.
     pub follow_poll_ms: u64,
+    /// L1's JSON-RPC URL: with `rollup_address`, this process submits block proofs.
+    pub l1_rpc_url: Option<String>,
+    /// The `Rollup` contract on L1, `0x…`.
+    pub rollup_address: Option<String>,
+    /// A file holding the submitter's private key (hex); without one the key is read
+    /// from `$PROVER_L1_PRIVATE_KEY`. The key is never written to logs or to this
+    /// configuration.
+    pub l1_key_file: Option<PathBuf>,
+    /// How often the submitter looks at L1, in milliseconds.
+    pub l1_poll_ms: u64,
+    /// How long a submission may stay unmined before it is replaced, in milliseconds.
+    pub l1_bump_after_ms: u64,
+    /// How much each replacement raises the fees, in percent (at least 10).
+    pub l1_fee_bump_percent: u32,
+    /// The highest max fee per gas the submitter offers, in gwei.
+    pub l1_max_fee_gwei: u64,
+    /// Reverted transactions before a submission fails.
+    pub l1_max_attempts: u32,
 }
 
 impl Default for ServiceConfig {
@@ -64,6 +89,7 @@ impl Default for ServiceConfig {
             database_connections: 8,
             artifacts_dir: PathBuf::from("data/artifacts"),
             rpc_url: None,
+            ca_file: None,
             fork: "prague".to_string(),
             api_key: None,
             workers: 1,
@@ -78,6 +104,14 @@ impl Default for ServiceConfig {
             follow: false,
             follow_from: None,
             follow_poll_ms: 2_000,
+            l1_rpc_url: None,
+            rollup_address: None,
+            l1_key_file: None,
+            l1_poll_ms: 2_000,
+            l1_bump_after_ms: 60_000,
+            l1_fee_bump_percent: 20,
+            l1_max_fee_gwei: 500,
+            l1_max_attempts: 5,
         }
     }
 }
@@ -121,7 +155,50 @@ impl ServiceConfig {
         if self.follow && self.rpc_url.is_none() {
             return Err(ConfigError::Invalid("following needs rpc_url".into()));
         }
+        if self.l1_rpc_url.is_some() && self.rollup_address.is_none() {
+            return Err(ConfigError::Invalid("submitting to L1 needs rollup_address".into()));
+        }
+        self.rollup()?;
+        if self.l1_fee_bump_percent < 10 {
+            return Err(ConfigError::Invalid(
+                "l1_fee_bump_percent must be at least 10 (nodes refuse smaller replacements)"
+                    .into(),
+            ));
+        }
+        if self.l1_max_attempts == 0 {
+            return Err(ConfigError::Invalid("l1_max_attempts must be at least 1".into()));
+        }
         Ok(fork)
+    }
+
+    /// The rollup contract, when L1 submission is configured.
+    pub fn rollup(&self) -> Result<Option<Address>, ConfigError> {
+        self.rollup_address
+            .as_deref()
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    ConfigError::Invalid(format!("rollup_address `{text}` is not an address"))
+                })
+            })
+            .transpose()
+    }
+
+    /// The submitter's pacing and pricing.
+    pub fn submitter_options(&self) -> SubmitterOptions {
+        SubmitterOptions {
+            poll: Duration::from_millis(self.l1_poll_ms),
+            bump_after: Duration::from_millis(self.l1_bump_after_ms),
+            fee_bump_percent: self.l1_fee_bump_percent,
+            max_fee_per_gas: u128::from(self.l1_max_fee_gwei) * 1_000_000_000,
+            max_attempts: self.l1_max_attempts,
+            lease: Duration::from_millis(self.lease_ms),
+            ..SubmitterOptions::default()
+        }
+    }
+
+    /// What https connections trust.
+    pub fn tls(&self) -> TlsOptions {
+        TlsOptions { ca_file: self.ca_file.clone() }
     }
 
     /// The node client's options.
@@ -129,6 +206,7 @@ impl ServiceConfig {
         NodeOptions {
             timeout: Duration::from_millis(self.rpc_timeout_ms),
             retries: self.rpc_retries,
+            tls: self.tls(),
             ..NodeOptions::default()
         }
     }
@@ -152,6 +230,9 @@ pub struct ConfigArgs {
     /// The L2 node's JSON-RPC URL.
     #[arg(long, env = "PROVER_RPC_URL")]
     pub rpc_url: Option<String>,
+    /// PEM root certificates trusted beyond the system's (https to L2 and L1).
+    #[arg(long, env = "PROVER_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
     /// The L2 chain's fork: shanghai, cancun or prague.
     #[arg(long, env = "PROVER_FORK")]
     pub fork: Option<String>,
@@ -194,6 +275,30 @@ pub struct ConfigArgs {
     /// Follower poll interval, in milliseconds.
     #[arg(long, env = "PROVER_FOLLOW_POLL_MS")]
     pub follow_poll_ms: Option<u64>,
+    /// L1's JSON-RPC URL (with --rollup-address: submit block proofs).
+    #[arg(long, env = "PROVER_L1_RPC_URL")]
+    pub l1_rpc_url: Option<String>,
+    /// The Rollup contract on L1.
+    #[arg(long, env = "PROVER_ROLLUP_ADDRESS")]
+    pub rollup_address: Option<String>,
+    /// File with the L1 signing key (hex); default: $PROVER_L1_PRIVATE_KEY.
+    #[arg(long, env = "PROVER_L1_KEY_FILE")]
+    pub l1_key_file: Option<PathBuf>,
+    /// Submitter poll interval, in milliseconds.
+    #[arg(long, env = "PROVER_L1_POLL_MS")]
+    pub l1_poll_ms: Option<u64>,
+    /// Unmined time before a fee bump, in milliseconds.
+    #[arg(long, env = "PROVER_L1_BUMP_AFTER_MS")]
+    pub l1_bump_after_ms: Option<u64>,
+    /// Fee raise per replacement, in percent.
+    #[arg(long, env = "PROVER_L1_FEE_BUMP_PERCENT")]
+    pub l1_fee_bump_percent: Option<u32>,
+    /// Highest max fee per gas, in gwei.
+    #[arg(long, env = "PROVER_L1_MAX_FEE_GWEI")]
+    pub l1_max_fee_gwei: Option<u64>,
+    /// Reverted transactions before a submission fails.
+    #[arg(long, env = "PROVER_L1_MAX_ATTEMPTS")]
+    pub l1_max_attempts: Option<u32>,
 }
 
 impl ConfigArgs {
@@ -220,20 +325,28 @@ impl ConfigArgs {
             max_queued,
             rpc_timeout_ms,
             rpc_retries,
-            follow_poll_ms
+            follow_poll_ms,
+            l1_poll_ms,
+            l1_bump_after_ms,
+            l1_fee_bump_percent,
+            l1_max_fee_gwei,
+            l1_max_attempts
         );
-        if let Some(url) = &self.rpc_url {
-            c.rpc_url = Some(url.clone());
+        macro_rules! overlay_optional {
+            ($($field:ident),*) => { $( if let Some(v) = &self.$field { c.$field = Some(v.clone()); } )* };
         }
-        if let Some(key) = &self.api_key {
-            c.api_key = Some(key.clone());
-        }
+        overlay_optional!(
+            rpc_url,
+            api_key,
+            follow_from,
+            ca_file,
+            l1_rpc_url,
+            rollup_address,
+            l1_key_file
+        );
         if let Some(url) = &self.follow {
             c.rpc_url = Some(url.clone());
             c.follow = true;
-        }
-        if let Some(from) = self.follow_from {
-            c.follow_from = Some(from);
         }
         c.validate()?;
         Ok(c)

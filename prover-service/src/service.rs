@@ -1,5 +1,5 @@
-//! Wiring: the store, artifacts, node, guest, API server, workers and follower of one
-//! process, started from a [`ServiceConfig`] and stopped together.
+//! Wiring: the store, artifacts, node, guest, API server, workers, follower and L1
+//! submitter of one process, started from a [`ServiceConfig`] and stopped together.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -13,6 +13,7 @@ use crate::api::{self, AppState};
 use crate::artifacts::DirectoryStore;
 use crate::config::ServiceConfig;
 use crate::follower::Follower;
+use crate::l1::{load_signer, L1Client, Submitter};
 use crate::node::NodeClient;
 use crate::store::JobStore;
 use crate::worker::{run_workers, BlockValidator, WorkerContext};
@@ -97,6 +98,28 @@ fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
+/// The L1 submitter `config` asks for, if any.
+async fn l1_submitter(
+    config: &ServiceConfig,
+    store: &JobStore,
+) -> anyhow::Result<Option<Submitter>> {
+    let (Some(url), Some(rollup)) = (&config.l1_rpc_url, config.rollup()?) else {
+        return Ok(None);
+    };
+    let signer = load_signer(config.l1_key_file.as_deref())?;
+    let chain = L1Client::new(
+        url,
+        rollup,
+        &config.tls(),
+        std::time::Duration::from_millis(config.rpc_timeout_ms),
+    )?;
+    let owner = format!("{}-{}", std::process::id(), crate::model::now_ms());
+    let submitter = Submitter::new(store.clone(), chain, signer, owner, config.submitter_options())
+        .await
+        .with_context(|| format!("connecting to L1 at {url}"))?;
+    Ok(Some(submitter))
+}
+
 /// Starts `role` with `config`.
 pub async fn start(config: ServiceConfig, role: Role) -> anyhow::Result<Running> {
     let fork = config.validate()?;
@@ -154,6 +177,12 @@ pub async fn start(config: ServiceConfig, role: Role) -> anyhow::Result<Running>
         }
     } else {
         metrics_handle()?;
+    }
+
+    if role == Role::Serve {
+        if let Some(submitter) = l1_submitter(&config, &store).await? {
+            tasks.spawn(submitter.run(shutdown.clone()));
+        }
     }
 
     let workers = match role {

@@ -46,7 +46,7 @@ pub use pipeline::{
     execute, prove, prove_program, prove_with_progress, verify, verify_with_key, wrapper_vk,
     Execution, NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
 };
-pub use proof::{scalar_word, Proof, ProofFileError, PublicInputs};
+pub use proof::{program_id_hex, scalar_word, Proof, ProofFileError, PublicInputs};
 pub use shape::TreeShape;
 pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
 

@@ -39,6 +39,12 @@ pub fn scalar_word(f: &Fr) -> [u8; 32] {
     be
 }
 
+/// `program`'s id (the page-tree root of its initial memory, which every proof of it
+/// states) as `0x` + 64 big-endian hex digits, the form proof files and the service use.
+pub fn program_id_hex(program: &vm::Program) -> String {
+    scalar::to_hex(&circuits::paging::program_id(program))
+}
+
 /// A BN254 scalar as `0x` + 64 big-endian hex digits.
 mod scalar {
     use super::*;

@@ -78,7 +78,7 @@ impl From<StoreError> for ApiError {
 impl From<NodeError> for ApiError {
     fn from(e: NodeError) -> Self {
         match e {
-            NodeError::Unreachable { .. } | NodeError::BadUrl(_) => {
+            NodeError::Unreachable { .. } | NodeError::Client(_) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "node_unavailable", e.to_string())
             }
             NodeError::BlockNotFound(_) => Self::unprocessable("block_not_found", e.to_string()),

@@ -111,7 +111,7 @@ pub(crate) fn run(args: &ExecuteArgs) -> anyhow::Result<ExitCode> {
     };
     let program = vm::Program::from_elf(&elf)
         .with_context(|| format!("loading ELF {}", args.elf.display()))?;
-    let program_id = format!("{:?}", circuits::paging::program_id(&program));
+    let program_id = prover::program_id_hex(&program);
     let summary = vm::execute_program(&program, &input, &config)
         .with_context(|| format!("executing {}", args.elf.display()))?;
     let report = ExecuteReport::new(program_id, summary);

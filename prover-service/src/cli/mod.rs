@@ -32,6 +32,8 @@ enum Command {
     ExportVerifier(l1::ExportVerifierArgs),
     /// Print the calldata of `Rollup.submitBlockProof` for a proof and its public values.
     Calldata(l1::CalldataArgs),
+    /// Queue a proof for the L1 submitter (sent in block order by `serve --l1-rpc-url`).
+    SubmitProof(l1::SubmitProofArgs),
     /// Serve the HTTP job API (with workers and the follower, as configured).
     Serve(serve::ServeArgs),
     /// Run workers only, sharing the job store with the servers.
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => prove::run_verify(&args),
         Command::ExportVerifier(args) => l1::run_export_verifier(&args),
         Command::Calldata(args) => l1::run_calldata(&args),
+        Command::SubmitProof(args) => l1::run_submit_proof(&args),
         Command::Serve(args) => serve::run(&args, crate::service::Role::Serve),
         Command::Worker(args) => serve::run(&args, crate::service::Role::Worker),
     }

@@ -21,12 +21,14 @@ use stateless::ValidationError;
 
 pub use witness::build_guest_input;
 
+use crate::http_client::{http_client, rpc_provider, HttpClientError, TlsOptions};
+
 /// Why a node request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    /// The URL does not parse.
-    #[error("bad node URL `{0}`")]
-    BadUrl(String),
+    /// No client for the URL (it does not parse, or the TLS settings are unusable).
+    #[error("node client: {0}")]
+    Client(#[from] HttpClientError),
     /// No answer after every retry (down, unreachable, timing out).
     #[error("node unreachable after {attempts} attempts ({what}): {message}")]
     Unreachable {
@@ -77,11 +79,19 @@ pub struct NodeOptions {
     pub proof_batch: usize,
     /// `eth_getProof` requests in flight at once.
     pub proof_concurrency: usize,
+    /// What https connections trust beyond the system's roots.
+    pub tls: TlsOptions,
 }
 
 impl Default for NodeOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(10), retries: 3, proof_batch: 64, proof_concurrency: 8 }
+        Self {
+            timeout: Duration::from_secs(10),
+            retries: 3,
+            proof_batch: 64,
+            proof_concurrency: 8,
+            tls: TlsOptions::default(),
+        }
     }
 }
 
@@ -95,8 +105,8 @@ pub struct NodeClient {
 impl NodeClient {
     /// A client of the node at `url` (http or https).
     pub fn new(url: &str, options: NodeOptions) -> Result<Self, NodeError> {
-        let parsed = url.parse().map_err(|_| NodeError::BadUrl(url.to_string()))?;
-        Ok(Self { provider: RootProvider::new_http(parsed), options })
+        let client = http_client(&options.tls, options.timeout)?;
+        Ok(Self { provider: rpc_provider(url, client)?, options })
     }
 
     /// The options in use.

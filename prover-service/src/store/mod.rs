@@ -1,10 +1,11 @@
-//! The job store: jobs, their stages and the follower's blocks, in SQLite (embedded, the
+//! The job store: jobs, their stages, the follower's blocks and the L1 submissions, in SQLite (embedded, the
 //! default) or PostgreSQL (shared by workers on many machines), through sqlx's `Any`
 //! driver. Migrations from `migrations/<backend>/` are applied on connect.
 
 mod follow;
 mod jobs;
 mod queue;
+mod submissions;
 
 use std::str::FromStr as _;
 
@@ -14,6 +15,7 @@ use sqlx::AnyPool;
 pub use follow::FollowedBlock;
 pub use jobs::{CancelOutcome, JobPage, JobRecord, NewJob, StageRecord};
 pub use queue::{ClaimedStage, StageOutcome};
+pub use submissions::{NewSubmission, SentTransaction, SubmissionRecord, SubmissionStatus};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use abi::io::InputBuilder;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use stateless::{GuestInput, PublicValues};
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
@@ -23,7 +22,8 @@ const SLICE_CYCLES: u64 = 16 << 20;
 /// The block-validator guest, loaded once, with its program id.
 #[derive(Debug)]
 pub struct BlockValidator {
-    /// SHA-256 of the ELF, in hex: part of every job's idempotency key.
+    /// The program id a proof of it states (the Poseidon page-tree root of its initial
+    /// memory, `0x` + 64 hex digits): part of every job's idempotency key.
     pub program_id: String,
     program: Program,
     config: ExecutorConfig,
@@ -32,10 +32,10 @@ pub struct BlockValidator {
 impl BlockValidator {
     /// The embedded `block-validator` ELF.
     pub fn embedded() -> Result<Self, vm::ElfError> {
-        let elf = guests::BLOCK_VALIDATOR_ELF;
+        let program = Program::from_elf(guests::BLOCK_VALIDATOR_ELF)?;
         Ok(Self {
-            program_id: hex::encode(Sha256::digest(elf)),
-            program: Program::from_elf(elf)?,
+            program_id: prover::program_id_hex(&program),
+            program,
             config: ExecutorConfig::default(),
         })
     }
@@ -206,5 +206,20 @@ fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult
             encoded: format!("0x{}", hex::encode(values.to_bytes())),
             commitment: values.commitment().to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_block_validators_program_id_is_the_one_its_proofs_state() {
+        let validator = BlockValidator::embedded().unwrap();
+        let program = Program::from_elf(guests::BLOCK_VALIDATOR_ELF).unwrap();
+        let root = circuits::paging::program_id(&program);
+        assert_eq!(validator.program_id, format!("0x{}", hex::encode(prover::scalar_word(&root))));
+        assert_eq!(validator.program_id.len(), 66);
     }
 }

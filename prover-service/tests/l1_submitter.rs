@@ -132,12 +132,16 @@ async fn blocks_go_in_order_none_is_skipped_and_each_is_sent_once() {
         // A rollup at block 6: block 7 goes out, is confirmed, and is never sent again.
         let (anvil, rollup) = l1_with_rollup(&fixture::genesis()).await;
         queue_fixture(&store, rollup).await;
+        manual_mining(&anvil).await;
         let submitter = submitter(&store, &anvil, rollup, "a", fast_options()).await;
         let Tick::Sent { block: 7, hash } = submitter.tick().await.unwrap() else {
             panic!("block 7 was not sent")
         };
-        // Mined at once: the next tick finds the rollup at 7, settles the submission as
-        // ours, and looks for block 8.
+        assert_eq!(submitter.tick().await.unwrap(), Tick::Waiting { block: 7 });
+        assert_eq!(sent_transactions(&anvil).await, 0, "not mined yet");
+        // Once mined, the next tick finds the rollup at 7, settles the submission as ours,
+        // and looks for block 8.
+        mine(&anvil).await;
         assert_eq!(submitter.tick().await.unwrap(), Tick::Idle { next: 8 });
         assert_eq!(rollup_head(&anvil, rollup).await, 7);
         let record = store.submission(&rollup_key(rollup), 7).await.unwrap().unwrap();

@@ -20,7 +20,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use tokio_util::sync::CancellationToken;
 
-use super::chain::{L1Client, L1Error, Revert};
+use super::chain::{L1Client, L1Error, Receipt, Revert};
 use crate::model::now_ms;
 use crate::store::{JobStore, SentTransaction, StoreError, SubmissionRecord, SubmissionStatus};
 
@@ -231,22 +231,26 @@ impl Submitter {
         }
     }
 
+    /// Records that our transaction `hash` landed `block`.
+    async fn confirm(
+        &self,
+        block: u64,
+        hash: &str,
+        receipt: Receipt,
+    ) -> Result<(), SubmitterError> {
+        self.store
+            .mark_submission_confirmed(&self.rollup, block, hash, receipt.block, receipt.gas_used)
+            .await?;
+        Ok(())
+    }
+
     /// A block the rollup holds: ours if one of our transactions succeeded.
     async fn settle(&self, submission: &SubmissionRecord) -> Result<(), SubmitterError> {
         for text in &submission.tx_hashes {
             let hash = parse_hash(text)?;
             if let Some(receipt) = self.chain.receipt(hash).await? {
                 if receipt.success {
-                    self.store
-                        .mark_submission_confirmed(
-                            &self.rollup,
-                            submission.block_number,
-                            text,
-                            receipt.block,
-                            receipt.gas_used,
-                        )
-                        .await?;
-                    return Ok(());
+                    return self.confirm(submission.block_number, text, receipt).await;
                 }
             }
         }
@@ -288,15 +292,7 @@ impl Submitter {
             let hash = parse_hash(text)?;
             if let Some(receipt) = self.chain.receipt(hash).await? {
                 if receipt.success {
-                    self.store
-                        .mark_submission_confirmed(
-                            &self.rollup,
-                            block,
-                            text,
-                            receipt.block,
-                            receipt.gas_used,
-                        )
-                        .await?;
+                    self.confirm(block, text, receipt).await?;
                     return Ok(Tick::Confirmed { block, hash });
                 }
                 return self.after_revert(submission, hash).await;

@@ -14,6 +14,7 @@ use alloy_primitives::Address;
 
 use crate::http_client::TlsOptions;
 use crate::l1::SubmitterOptions;
+use crate::model::Mode;
 use crate::node::NodeOptions;
 
 /// Everything `serve` and `worker` need.
@@ -61,6 +62,9 @@ pub struct ServiceConfig {
     pub follow_from: Option<u64>,
     /// How often the follower polls, in milliseconds.
     pub follow_poll_ms: u64,
+    /// The mode of the follower's jobs: `execute`, or `prove` (each block proved and,
+    /// with a rollup configured, submitted to L1).
+    pub follow_mode: Mode,
     /// L1's JSON-RPC URL: with `rollup_address`, this process submits block proofs.
     pub l1_rpc_url: Option<String>,
     /// The `Rollup` contract on L1, `0x…`.
@@ -79,6 +83,18 @@ pub struct ServiceConfig {
     pub l1_max_fee_gwei: u64,
     /// Reverted transactions before a submission fails.
     pub l1_max_attempts: u32,
+    /// This process's memory budget for one stage, in MiB: its workers claim only the
+    /// stages whose measured peak fits (none: every stage).
+    pub max_memory_mib: Option<u64>,
+    /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`) for `prove` stages.
+    /// Without it, INSECURE development parameters are generated from a public seed.
+    pub params_dir: Option<PathBuf>,
+    /// Where this machine caches proving keys (default `$ZKVM_KEYS_DIR` or
+    /// `~/.cache/zk-rollup-prover/keys`).
+    pub keys_dir: Option<PathBuf>,
+    /// The `prover-service` executable a `prove` stage runs as its child (default: this
+    /// process's own executable; set it when the service is embedded in another one).
+    pub prover_exe: Option<PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -104,6 +120,7 @@ impl Default for ServiceConfig {
             follow: false,
             follow_from: None,
             follow_poll_ms: 2_000,
+            follow_mode: Mode::Execute,
             l1_rpc_url: None,
             rollup_address: None,
             l1_key_file: None,
@@ -112,6 +129,10 @@ impl Default for ServiceConfig {
             l1_fee_bump_percent: 20,
             l1_max_fee_gwei: 500,
             l1_max_attempts: 5,
+            max_memory_mib: None,
+            params_dir: None,
+            keys_dir: None,
+            prover_exe: None,
         }
     }
 }
@@ -275,6 +296,9 @@ pub struct ConfigArgs {
     /// Follower poll interval, in milliseconds.
     #[arg(long, env = "PROVER_FOLLOW_POLL_MS")]
     pub follow_poll_ms: Option<u64>,
+    /// The follower's job mode: execute or prove.
+    #[arg(long = "mode", env = "PROVER_FOLLOW_MODE", value_parser = parse_mode)]
+    pub follow_mode: Option<Mode>,
     /// L1's JSON-RPC URL (with --rollup-address: submit block proofs).
     #[arg(long, env = "PROVER_L1_RPC_URL")]
     pub l1_rpc_url: Option<String>,
@@ -299,6 +323,38 @@ pub struct ConfigArgs {
     /// Reverted transactions before a submission fails.
     #[arg(long, env = "PROVER_L1_MAX_ATTEMPTS")]
     pub l1_max_attempts: Option<u32>,
+    /// Memory budget per stage, e.g. `16GiB` or `12000MiB`: only stages whose measured
+    /// peak fits are claimed.
+    #[arg(long = "max-memory", env = "PROVER_MAX_MEMORY", value_parser = parse_mib)]
+    pub max_memory_mib: Option<u64>,
+    /// Directory of real KZG parameters for proving (default: INSECURE development ones).
+    #[arg(long, env = "PROVER_PARAMS_DIR")]
+    pub params_dir: Option<PathBuf>,
+    /// Proving-key cache directory.
+    #[arg(long, env = "PROVER_KEYS_DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// The `prover-service` executable prove stages run (default: this one).
+    #[arg(long, env = "PROVER_EXE")]
+    pub prover_exe: Option<PathBuf>,
+}
+
+fn parse_mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text).ok_or_else(|| format!("no mode `{text}`: execute or prove"))
+}
+
+/// `16GiB`, `16G`, `12000MiB`, `12000M` or a bare number of MiB, as MiB.
+fn parse_mib(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let value: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size like 16GiB"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "m" | "mib" | "mb" => 1,
+        "g" | "gib" | "gb" => 1024,
+        "t" | "tib" | "tb" => 1024 * 1024,
+        other => return Err(format!("unknown unit `{other}`: use MiB or GiB")),
+    };
+    value.checked_mul(scale).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 impl ConfigArgs {
@@ -326,6 +382,7 @@ impl ConfigArgs {
             rpc_timeout_ms,
             rpc_retries,
             follow_poll_ms,
+            follow_mode,
             l1_poll_ms,
             l1_bump_after_ms,
             l1_fee_bump_percent,
@@ -342,7 +399,11 @@ impl ConfigArgs {
             ca_file,
             l1_rpc_url,
             rollup_address,
-            l1_key_file
+            l1_key_file,
+            max_memory_mib,
+            params_dir,
+            keys_dir,
+            prover_exe
         );
         if let Some(url) = &self.follow {
             c.rpc_url = Some(url.clone());
@@ -382,5 +443,16 @@ mod tests {
         assert!(matches!(error, Err(ConfigError::Parse(..))), "unknown keys are refused");
         let bad_fork = ConfigArgs { fork: Some("london".into()), ..ConfigArgs::default() };
         assert!(matches!(bad_fork.resolve(), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn memory_budgets_read_with_their_units() {
+        assert_eq!(parse_mib("16GiB"), Ok(16_384));
+        assert_eq!(parse_mib("16g"), Ok(16_384));
+        assert_eq!(parse_mib("12000MiB"), Ok(12_000));
+        assert_eq!(parse_mib("512"), Ok(512));
+        assert!(parse_mib("16 lots").is_err());
+        assert!(parse_mib("GiB").is_err());
+        assert!(parse_mib("99999999999999999999T").is_err());
     }
 }

@@ -1,5 +1,6 @@
-//! The sequencer follower: polls the node for new heads and enqueues an `execute` job
-//! for each block, once. A block whose parent hash differs from the hash followed at the
+//! The sequencer follower: polls the node for new heads and enqueues a job for each
+//! block, once, in the configured mode (`execute`, or `prove`: proved and, with a rollup
+//! configured, submitted to L1). A block whose parent hash differs from the hash followed at the
 //! height below, or a followed block that is no longer canonical, is a reorg: the jobs
 //! of the orphaned blocks are cancelled and the new branch is enqueued.
 
@@ -9,7 +10,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServiceConfig;
-use crate::model::Mode;
 use crate::node::{NodeClient, NodeError};
 use crate::store::{FollowedBlock, JobStore, NewJob, StoreError};
 
@@ -90,7 +90,7 @@ impl Follower {
                 block_number: number,
                 block_hash: hash,
                 program_id: self.program_id.clone(),
-                mode: Mode::Execute,
+                mode: self.config.follow_mode,
                 priority: 0,
                 input_artifact: None,
                 max_attempts: i64::from(self.config.max_attempts),
@@ -107,7 +107,8 @@ impl Follower {
     }
 
     /// Walks back from the highest followed block while it is no longer canonical,
-    /// cancelling each orphaned block's job; returns the highest block still canonical.
+    /// cancelling each orphaned block's job (a running stage stops within a heartbeat, and
+    /// a `prove` stage's prover is killed); returns the highest block still canonical.
     async fn unwind_orphans(&self, chain_id: u64) -> Result<Option<FollowedBlock>, FollowError> {
         let mut tip = self.store.followed_tip(chain_id).await?;
         while let Some(block) = tip {

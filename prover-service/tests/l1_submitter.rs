@@ -17,7 +17,8 @@ use contracts::rollup::{deploy_code, program_id_word, Genesis, Rollup};
 use contracts::{artifacts, fixture};
 use prover_service::http_client::TlsOptions;
 use prover_service::l1::{queue_proof, rollup_key, L1Client, Submitter, SubmitterOptions, Tick};
-use prover_service::store::{JobStore, SubmissionStatus};
+use prover_service::model::Mode;
+use prover_service::store::{JobStore, NewJob, SubmissionStatus};
 use serde_json::{json, Value};
 use support::{backends, database_url, parse_u64, Anvil, Process};
 
@@ -292,11 +293,29 @@ async fn the_service_submits_a_queued_proof_to_the_rollup() {
     let proof_file = dir.path().join("proof.json");
     fixture::proof().unwrap().write(&proof_file).unwrap();
     let rollup_text = rollup.to_string();
+    // The prove job whose proof this is: its view shows the submission.
+    let values = fixture::public_values();
+    let (job, _) = JobStore::connect(&database, 1)
+        .await
+        .unwrap()
+        .submit(&NewJob {
+            chain_id: values.chainId,
+            block_number: values.blockNumber,
+            block_hash: values.blockHash,
+            program_id: fixture::proof().unwrap().program_id_hex(),
+            mode: Mode::Prove,
+            priority: 0,
+            input_artifact: None,
+            max_attempts: 1,
+        })
+        .await
+        .unwrap();
 
     let queued = std::process::Command::new(env!("CARGO_BIN_EXE_prover-service"))
         .args(["submit-proof", proof_file.to_str().unwrap(), "--public-values"])
-        .arg(hex_data(&fixture::public_values().to_bytes()))
+        .arg(hex_data(&values.to_bytes()))
         .args(["--database-url", &database, "--rollup-address", &rollup_text])
+        .args(["--job-id", &job.id])
         .output()
         .unwrap();
     assert!(queued.status.success(), "{}", String::from_utf8_lossy(&queued.stderr));
@@ -330,6 +349,14 @@ async fn the_service_submits_a_queued_proof_to_the_rollup() {
         assert!(std::time::Instant::now() < deadline, "the service did not submit block 7");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let url = format!("{}/v1/jobs/{}", service.api(), job.id);
+    let view: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(view["l1"]["status"], "confirmed", "{view:#}");
+    assert_eq!(view["l1"]["rollup"], rollup_key(rollup));
+    let tx_hash = view["l1"]["tx_hash"].as_str().unwrap();
+    let receipt = anvil.rpc("eth_getTransactionReceipt", json!([tx_hash])).await;
+    assert_eq!(receipt["status"], "0x1", "the job names the transaction that landed");
+    assert_eq!(parse_u64(&receipt["blockNumber"]), view["l1"]["l1_block"].as_u64().unwrap());
     service.terminate();
     assert_eq!(rollup_head(&anvil, rollup).await, 7);
     assert_eq!(sent_transactions(&anvil).await, 1);

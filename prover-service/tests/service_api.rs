@@ -67,8 +67,11 @@ async fn bad_requests_get_typed_errors_and_write_nothing() {
             post(&client, &jobs, &json!({"block_number": number, "mode": "execute"})).await;
         assert_eq!((status, body["error"].as_str()), (422, Some("block_not_found")), "{body}");
     }
-    let (status, body) = post(&client, &jobs, &json!({"block_number": 1, "mode": "prove"})).await;
-    assert_eq!((status, body["error"].as_str()), (422, Some("unsupported_mode")), "{body}");
+    let (status, body) =
+        post(&client, &jobs, &json!({"block_number": 1u64 << 40, "mode": "prove"})).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("block_not_found")), "{body}");
+    let (status, body) = get(&client, &format!("{jobs}/{}/proof", "ab".repeat(16))).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")), "{body}");
     let (status, body) =
         post(&client, &jobs, &json!({"block_number": 1, "block_hash": "0x00", "mode": "execute"}))
             .await;

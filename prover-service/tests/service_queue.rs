@@ -40,6 +40,29 @@ async fn stores() -> Vec<(JobStore, tempfile::TempDir)> {
     stores
 }
 
+/// A worker whose memory budget is below the `prove` stage's peak never claims it; one
+/// with room does, and the claim carries the job's mode.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_claims_only_the_stages_its_memory_fits() {
+    for (store, _dir) in stores().await {
+        let (record, _) = store.submit(&NewJob { mode: Mode::Prove, ..job(9, 3) }).await.unwrap();
+        let small: Vec<StageKind> =
+            StageKind::ALL.into_iter().filter(|k| k.peak_mib() <= 4_096).collect();
+        assert_eq!(small, [StageKind::Witness, StageKind::Execute]);
+        let witness = store.claim("small", 10_000, &small).await.unwrap().unwrap();
+        assert_eq!((witness.kind, witness.mode), (StageKind::Witness, Mode::Prove));
+        let next = StageOutcome::Next { kind: StageKind::Prove, artifact: "22".repeat(32) };
+        assert!(store.complete(&witness, "small", 1, &next).await.unwrap());
+        assert!(
+            store.claim("small", 10_000, &small).await.unwrap().is_none(),
+            "prove does not fit"
+        );
+        assert!(store.claim("none", 10_000, &[]).await.unwrap().is_none());
+        let prove = store.claim("big", 10_000, &StageKind::ALL).await.unwrap().unwrap();
+        assert_eq!((prove.kind, prove.job_id.as_str()), (StageKind::Prove, record.id.as_str()));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn stages_flow_and_submissions_are_idempotent() {
     for (store, _dir) in stores().await {
@@ -49,14 +72,17 @@ async fn stages_flow_and_submissions_are_idempotent() {
         assert!(!created);
         assert_eq!(first.id, again.id);
 
-        let witness = store.claim("a", 10_000).await.unwrap().unwrap();
+        let witness = store.claim("a", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!((witness.kind, witness.attempt), (StageKind::Witness, 1));
-        assert!(store.claim("b", 10_000).await.unwrap().is_none(), "one stage, one claim");
+        assert!(
+            store.claim("b", 10_000, &StageKind::ALL).await.unwrap().is_none(),
+            "one stage, one claim"
+        );
         assert!(store.heartbeat(&witness, "a", 10_000, 7).await.unwrap());
         assert!(!store.heartbeat(&witness, "b", 10_000, 7).await.unwrap(), "not b's lease");
         let next = StageOutcome::Next { kind: StageKind::Execute, artifact: "11".repeat(32) };
         assert!(store.complete(&witness, "a", 7, &next).await.unwrap());
-        let execute = store.claim("b", 10_000).await.unwrap().unwrap();
+        let execute = store.claim("b", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(execute.kind, StageKind::Execute);
         assert_eq!(execute.input_artifact.as_deref(), Some("11".repeat(32).as_str()));
         assert!(store.complete(&execute, "b", 99, &finished()).await.unwrap());
@@ -71,12 +97,12 @@ async fn stages_flow_and_submissions_are_idempotent() {
 async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
     for (store, _dir) in stores().await {
         let (record, _) = store.submit(&job(2, 2)).await.unwrap();
-        let lost = store.claim("dead", 300).await.unwrap().unwrap();
+        let lost = store.claim("dead", 300, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(store.requeue_expired().await.unwrap(), 0, "not expired yet");
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(store.requeue_expired().await.unwrap(), 1);
         assert_eq!(store.get(&record.id).await.unwrap().unwrap().status, Status::Queued);
-        let taken = store.claim("alive", 300).await.unwrap().unwrap();
+        let taken = store.claim("alive", 300, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(taken.attempt, 2);
         assert!(!store.heartbeat(&lost, "dead", 300, 0).await.unwrap());
         assert!(!store.complete(&lost, "dead", 0, &finished()).await.unwrap(), "exactly once");
@@ -88,13 +114,13 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
         let failed = store.get(&record.id).await.unwrap().unwrap();
         assert_eq!(failed.status, Status::Failed);
         assert!(failed.error.unwrap().contains("lease expired"));
-        assert!(store.claim("alive", 300).await.unwrap().is_none());
+        assert!(store.claim("alive", 300, &StageKind::ALL).await.unwrap().is_none());
 
         // A worker shutting down hands its stage back without using an attempt.
         let (record, _) = store.submit(&job(5, 1)).await.unwrap();
-        let stage = store.claim("leaving", 10_000).await.unwrap().unwrap();
+        let stage = store.claim("leaving", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert!(store.release(&stage, "leaving").await.unwrap());
-        let again = store.claim("next", 10_000).await.unwrap().unwrap();
+        let again = store.claim("next", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!((again.id.as_str(), again.attempt), (stage.id.as_str(), 1));
         assert!(store.complete(&again, "next", 0, &finished()).await.unwrap());
         assert_eq!(store.get(&record.id).await.unwrap().unwrap().status, Status::Succeeded);
@@ -105,17 +131,20 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
 async fn retries_back_off_and_are_bounded() {
     for (store, _dir) in stores().await {
         let (record, _) = store.submit(&job(3, 3)).await.unwrap();
-        let first = store.claim("w", 10_000).await.unwrap().unwrap();
+        let first = store.claim("w", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert!(store.fail(&first, "w", "node down", true, 300).await.unwrap());
-        assert!(store.claim("w", 10_000).await.unwrap().is_none(), "backing off");
+        assert!(store.claim("w", 10_000, &StageKind::ALL).await.unwrap().is_none(), "backing off");
         tokio::time::sleep(Duration::from_millis(350)).await;
-        let second = store.claim("w", 10_000).await.unwrap().unwrap();
+        let second = store.claim("w", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(second.attempt, 2);
         assert!(store.fail(&second, "w", "node down", true, 400).await.unwrap());
         tokio::time::sleep(Duration::from_millis(450)).await;
-        assert!(store.claim("w", 10_000).await.unwrap().is_none(), "the backoff doubled");
+        assert!(
+            store.claim("w", 10_000, &StageKind::ALL).await.unwrap().is_none(),
+            "the backoff doubled"
+        );
         tokio::time::sleep(Duration::from_millis(450)).await;
-        let third = store.claim("w", 10_000).await.unwrap().unwrap();
+        let third = store.claim("w", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(third.attempt, 3);
         assert!(store.fail(&third, "w", "node down", true, 100).await.unwrap());
         let failed = store.get(&record.id).await.unwrap().unwrap();
@@ -123,7 +152,7 @@ async fn retries_back_off_and_are_bounded() {
         assert_eq!(failed.stages[0].attempts, 3);
 
         let (permanent, _) = store.submit(&job(4, 3)).await.unwrap();
-        let stage = store.claim("w", 10_000).await.unwrap().unwrap();
+        let stage = store.claim("w", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert!(store.fail(&stage, "w", "invalid block", false, 100).await.unwrap());
         let failed = store.get(&permanent.id).await.unwrap().unwrap();
         assert_eq!((failed.status, failed.stages[0].attempts), (Status::Failed, 1));
@@ -142,7 +171,8 @@ async fn concurrent_claimers_never_share_a_stage() {
             tasks.spawn(async move {
                 let owner = format!("w{worker}");
                 let mut claimed = Vec::new();
-                while let Some(stage) = store.claim(&owner, 10_000).await.unwrap() {
+                while let Some(stage) = store.claim(&owner, 10_000, &StageKind::ALL).await.unwrap()
+                {
                     claimed.push(stage.id.clone());
                     assert!(store.complete(&stage, &owner, 0, &finished()).await.unwrap());
                 }

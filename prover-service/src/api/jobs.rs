@@ -13,8 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::model::{job_id, Mode, StageKind, Status};
-use crate::store::{CancelOutcome, JobRecord, NewJob, StageRecord};
-use crate::worker::ExecuteResult;
+use crate::store::{
+    CancelOutcome, JobRecord, NewJob, StageRecord, SubmissionRecord, SubmissionStatus,
+};
+use crate::worker::{ExecuteResult, ProveResult, PublicValuesView};
 
 /// The highest priority a client may ask for (and the negation, the lowest).
 const MAX_PRIORITY: i64 = 1_000;
@@ -31,7 +33,8 @@ pub struct SubmitJob {
     pub block_hash: Option<String>,
     /// A complete guest input (hex of its RLP encoding); no node needed.
     pub guest_input: Option<String>,
-    /// `execute` (`prove` is refused until the block proving stages exist).
+    /// `execute`, or `prove`: execute, then prove the block down to the SNARK that
+    /// `Rollup.sol`'s verifier checks (and queue it for L1 when a rollup is configured).
     pub mode: Mode,
     /// Higher runs first; -1000..=1000, default 0.
     pub priority: Option<i64>,
@@ -42,10 +45,13 @@ pub struct SubmitJob {
 pub struct Progress {
     /// Stages finished.
     pub stages_done: usize,
-    /// Stages the job runs (witness, execute; or execute alone for a given input).
+    /// Stages the job runs (witness, execute, and prove in mode `prove`; no witness for
+    /// a given input).
     pub stages_total: usize,
     /// Guest cycles executed so far by the execute stage.
     pub cycles: i64,
+    /// Segment proofs finished so far by the prove stage.
+    pub segments_proved: i64,
 }
 
 /// One stage of a job.
@@ -100,8 +106,13 @@ pub struct JobView {
     pub priority: i64,
     /// The last error.
     pub error: Option<String>,
-    /// The result, once succeeded.
+    /// The result of an `execute` job, once succeeded.
     pub result: Option<ExecuteResult>,
+    /// The result of a `prove` job, once succeeded: the proof's summary (the proof
+    /// itself is at `/v1/jobs/{id}/proof`).
+    pub proof: Option<ProveResult>,
+    /// The block proof's submission to the rollup contract on L1, once queued.
+    pub l1: Option<L1SubmissionView>,
     /// The stored guest input's id.
     pub input_artifact: Option<String>,
     /// Each stage, with its timings.
@@ -112,6 +123,51 @@ pub struct JobView {
     pub updated_at: i64,
     /// Ended at.
     pub finished_at: Option<i64>,
+}
+
+/// Where a job's block proof stands on L1.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct L1SubmissionView {
+    /// The rollup contract.
+    pub rollup: String,
+    /// `queued`, `submitted`, `confirmed`, `superseded` or `failed`.
+    pub status: SubmissionStatus,
+    /// The latest transaction sent for it.
+    pub tx_hash: Option<String>,
+    /// The L1 block that included it, once confirmed.
+    pub l1_block: Option<u64>,
+    /// Its gas, once confirmed.
+    pub gas_used: Option<u64>,
+    /// Why it is failing or failed.
+    pub error: Option<String>,
+}
+
+impl From<SubmissionRecord> for L1SubmissionView {
+    fn from(record: SubmissionRecord) -> Self {
+        Self {
+            rollup: record.rollup,
+            status: record.status,
+            tx_hash: record.tx_hash,
+            l1_block: record.l1_block,
+            gas_used: record.gas_used,
+            error: record.error,
+        }
+    }
+}
+
+/// A proved block: the proof file, what it states, and the L1 calldata.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProofView {
+    /// The job.
+    pub job_id: String,
+    /// The proof file, as `prover-service prove` writes it and `prover-service verify`
+    /// reads it.
+    #[schema(value_type = Object)]
+    pub proof: serde_json::Value,
+    /// The block's public values the proof states.
+    pub public_values: PublicValuesView,
+    /// `Rollup.submitBlockProof(pv, proof)` calldata, hex.
+    pub calldata: String,
 }
 
 /// A page of jobs.
@@ -155,12 +211,6 @@ pub(super) async fn submit_job(
     body: Result<Json<SubmitJob>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let Json(request) = body?;
-    if request.mode == Mode::Prove {
-        return Err(ApiError::unprocessable(
-            "unsupported_mode",
-            "mode `prove` is not available yet: the block proving stages have not landed",
-        ));
-    }
     let priority = request.priority.unwrap_or(0);
     if !(-MAX_PRIORITY..=MAX_PRIORITY).contains(&priority) {
         return Err(ApiError::unprocessable(
@@ -240,7 +290,7 @@ pub(super) async fn submit_job(
     }
     // An existing job is answered before the queue is checked or the input stored.
     if let Some(existing) = existing_or_full(&state, &job).await? {
-        return Ok((StatusCode::OK, Json(view(existing))));
+        return Ok((StatusCode::OK, Json(full_view(&state, existing).await?)));
     }
     if let Some(bytes) = new_input {
         let artifacts = state.artifacts.clone();
@@ -256,7 +306,7 @@ pub(super) async fn submit_job(
     }
     let (record, created) = state.store.submit(&job).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(view(record))))
+    Ok((status, Json(full_view(&state, record).await?)))
 }
 
 /// The job `job` names when it already exists (asking again is idempotent, even with a
@@ -299,7 +349,56 @@ pub(super) async fn get_job(
 ) -> Result<Json<JobView>, ApiError> {
     let job =
         state.store.get(&id).await?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
-    Ok(Json(view(job)))
+    Ok(Json(full_view(&state, job).await?))
+}
+
+/// A proved block's proof, its public values and the L1 calldata.
+#[utoipa::path(
+    get, path = "/v1/jobs/{id}/proof", tag = "jobs",
+    params(("id" = String, Path, description = "The job id")),
+    responses(
+        (status = 200, description = "The proof", body = ProofView),
+        (status = 404, description = "No such job", body = ErrorBody),
+        (status = 409, description = "The job has no proof (not a prove job, or not done)", body = ErrorBody),
+        (status = 503, description = "The stored proof cannot be read", body = ErrorBody),
+    )
+)]
+pub(super) async fn get_proof(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ProofView>, ApiError> {
+    let job =
+        state.store.get(&id).await?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
+    let result = prove_result(&job).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no_proof",
+            format!("job {id} has no proof ({} job, {})", job.mode.as_str(), job.status.as_str()),
+        )
+    })?;
+    let unavailable =
+        |e: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e);
+    let artifacts = state.artifacts.clone();
+    let artifact = result.proof_artifact.clone();
+    let text = tokio::task::spawn_blocking(move || artifacts.get(&artifact))
+        .await
+        .map_err(|e| unavailable(e.to_string()))?
+        .map_err(|e| unavailable(e.to_string()))?;
+    let text = String::from_utf8(text).map_err(|e| unavailable(e.to_string()))?;
+    let proof = prover::Proof::from_json(&text).map_err(|e| unavailable(e.to_string()))?;
+    let encoded = hex::decode(result.public_values.encoded.trim_start_matches("0x"))
+        .map_err(|e| unavailable(e.to_string()))?;
+    let values =
+        stateless::PublicValues::from_bytes(&encoded).map_err(|e| unavailable(e.to_string()))?;
+    let calldata =
+        contracts::submit_calldata(&values, &proof).map_err(|e| unavailable(e.to_string()))?;
+    let proof = serde_json::from_str(&text).map_err(|e| unavailable(e.to_string()))?;
+    Ok(Json(ProofView {
+        job_id: id,
+        proof,
+        public_values: result.public_values,
+        calldata: format!("0x{}", hex::encode(calldata)),
+    }))
 }
 
 /// Jobs, oldest first, a page at a time.
@@ -338,7 +437,11 @@ pub(super) async fn list_jobs(
         }
     }
     let page = state.store.list(status, query.from.as_deref(), limit).await?;
-    Ok(Json(JobList { jobs: page.jobs.into_iter().map(view).collect(), next: page.next }))
+    let mut jobs = Vec::with_capacity(page.jobs.len());
+    for job in page.jobs {
+        jobs.push(full_view(&state, job).await?);
+    }
+    Ok(Json(JobList { jobs, next: page.next }))
 }
 
 /// Cancels a job; a running stage stops within about a second and frees its worker.
@@ -358,7 +461,7 @@ pub(super) async fn cancel_job(
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
     match state.store.cancel(&id, "cancelled by a client").await? {
-        CancelOutcome::Cancelled(job) => Ok(Json(view(*job))),
+        CancelOutcome::Cancelled(job) => Ok(Json(full_view(&state, *job).await?)),
         CancelOutcome::AlreadyFinal(status) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_final",
@@ -368,20 +471,40 @@ pub(super) async fn cancel_job(
     }
 }
 
+/// The job with its L1 submission, if its proof was queued.
+async fn full_view(state: &AppState, job: JobRecord) -> Result<JobView, ApiError> {
+    let l1 = if job.mode == Mode::Prove {
+        state.store.submission_of_job(&job.id).await?.map(L1SubmissionView::from)
+    } else {
+        None
+    };
+    Ok(JobView { l1, ..view(job) })
+}
+
+/// A `prove` job's result, once it succeeded.
+fn prove_result(job: &JobRecord) -> Option<ProveResult> {
+    (job.mode == Mode::Prove)
+        .then(|| job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()))
+        .flatten()
+}
+
 fn view(job: JobRecord) -> JobView {
-    let stages_total =
-        if job.stages.first().is_some_and(|s| s.kind == StageKind::Execute) { 1 } else { 2 };
-    let cycles = job
-        .stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Execute)
-        .map(|s| s.progress)
-        .max()
-        .unwrap_or(0);
+    let given_input = job.stages.first().is_some_and(|s| s.kind == StageKind::Execute);
+    let stages_total = usize::from(!given_input) + 1 + usize::from(job.mode == Mode::Prove);
+    let progress_of = |kind: StageKind| {
+        job.stages.iter().filter(|s| s.kind == kind).map(|s| s.progress).max().unwrap_or(0)
+    };
+    let (cycles, segments_proved) =
+        (progress_of(StageKind::Execute), progress_of(StageKind::Prove));
     let stages_done = job.stages.iter().filter(|s| s.status == Status::Succeeded).count();
-    let result = job.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let proof = prove_result(&job);
+    let result = (job.mode == Mode::Execute)
+        .then(|| job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()))
+        .flatten();
     JobView {
-        progress: Progress { stages_done, stages_total, cycles },
+        progress: Progress { stages_done, stages_total, cycles, segments_proved },
+        proof,
+        l1: None,
         attempts: job.stages.iter().map(|s| s.attempts).sum(),
         id: job.id,
         status: job.status,

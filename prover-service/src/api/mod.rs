@@ -20,7 +20,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_scalar::{Scalar, Servable as _};
 
 pub use error::{ApiError, ErrorBody};
-pub use jobs::{JobList, JobView, ListQuery, Progress, StageView, SubmitJob};
+pub use jobs::{
+    JobList, JobView, L1SubmissionView, ListQuery, Progress, ProofView, StageView, SubmitJob,
+};
 pub use ops::Readiness;
 
 use crate::artifacts::ArtifactStore;
@@ -56,11 +58,12 @@ impl AppState {
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "prover-service", description = "Execute (and later prove) L2 blocks."),
-    paths(jobs::submit_job, jobs::get_job, jobs::list_jobs, jobs::cancel_job, ops::healthz, ops::readyz, ops::metrics),
+    info(title = "prover-service", description = "Execute and prove L2 blocks, and submit their proofs to L1."),
+    paths(jobs::submit_job, jobs::get_job, jobs::get_proof, jobs::list_jobs, jobs::cancel_job, ops::healthz, ops::readyz, ops::metrics),
     components(schemas(
         jobs::SubmitJob, jobs::JobView, jobs::JobList, jobs::StageView, jobs::Progress,
-        crate::worker::ExecuteResult, crate::worker::PublicValuesView, crate::worker::SyscallCountsView,
+        jobs::L1SubmissionView, jobs::ProofView, crate::store::SubmissionStatus,
+        crate::worker::ExecuteResult, crate::worker::ProveResult, crate::worker::PublicValuesView, crate::worker::SyscallCountsView,
         crate::model::Status, crate::model::StageKind, crate::model::Mode, ErrorBody, ops::Readiness
     )),
     modifiers(&ApiKeyScheme),
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mutating)
         .route("/v1/jobs", get(jobs::list_jobs))
         .route("/v1/jobs/{id}", get(jobs::get_job))
+        .route("/v1/jobs/{id}/proof", get(jobs::get_proof))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

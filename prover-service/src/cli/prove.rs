@@ -58,6 +58,23 @@ pub(crate) struct ProveArgs {
     out: PathBuf,
     #[command(flatten)]
     stack: StackArgs,
+    /// Exit as soon as the parent process is gone (a worker's prover must not outlive a
+    /// killed worker).
+    #[arg(long, hide = true)]
+    exit_with_parent: bool,
+}
+
+/// Exits the process, from a watcher thread, once its parent has changed (the parent
+/// died and the process was re-parented).
+fn exit_with_parent() {
+    let parent = std::os::unix::process::parent_id();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if std::os::unix::process::parent_id() != parent {
+            // Nothing is printed: stderr was the dead parent's pipe.
+            std::process::exit(137);
+        }
+    });
 }
 
 /// Arguments of `verify`.
@@ -116,6 +133,9 @@ fn report(step: &Progress) {
 
 /// Proves the run and writes the proof file.
 pub(crate) fn run_prove(args: &ProveArgs) -> anyhow::Result<ExitCode> {
+    if args.exit_with_parent {
+        exit_with_parent();
+    }
     let elf =
         std::fs::read(&args.elf).with_context(|| format!("reading ELF {}", args.elf.display()))?;
     let input = build_input(&args.input)?;

@@ -322,6 +322,10 @@ pub(super) fn parse_kind(name: &str) -> Result<StageKind, StoreError> {
     StageKind::parse(name).ok_or_else(|| StoreError::Corrupt(format!("unknown stage `{name}`")))
 }
 
+pub(super) fn parse_mode(name: &str) -> Result<Mode, StoreError> {
+    Mode::parse(name).ok_or_else(|| StoreError::Corrupt(format!("unknown mode `{name}`")))
+}
+
 fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
     let mode: String = row.try_get("mode")?;
     let stage: Option<String> = row.try_get("stage")?;
@@ -331,8 +335,7 @@ fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
         block_number: to_u64(row.try_get("block_number")?)?,
         block_hash: row.try_get("block_hash")?,
         program_id: row.try_get("program_id")?,
-        mode: Mode::parse(&mode)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown mode `{mode}`")))?,
+        mode: parse_mode(&mode)?,
         priority: row.try_get("priority")?,
         status: parse_status(&row.try_get::<String, _>("status")?)?,
         stage: stage.as_deref().map(parse_kind).transpose()?,

@@ -6,9 +6,9 @@
 
 use sqlx::Row as _;
 
-use super::jobs::{insert_stage, parse_kind};
+use super::jobs::{insert_stage, parse_kind, parse_mode};
 use super::{to_u64, Backend, JobStore, StoreError};
-use crate::model::{now_ms, StageKind};
+use crate::model::{now_ms, Mode, StageKind};
 
 /// A stage a worker holds.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct ClaimedStage {
     pub block_hash: String,
     /// The job's priority.
     pub priority: i64,
+    /// The job's mode.
+    pub mode: Mode,
 }
 
 /// How a stage ended well.
@@ -55,13 +57,21 @@ pub enum StageOutcome {
 }
 
 impl JobStore {
-    /// Claims the most urgent stage that is ready, for `owner`, with a lease of
-    /// `lease_ms`. On PostgreSQL concurrent claimers skip each other's locked rows.
+    /// Claims the most urgent ready stage of one of `kinds` (a worker's memory budget
+    /// decides which it may run), for `owner`, with a lease of `lease_ms`. On
+    /// PostgreSQL concurrent claimers skip each other's locked rows.
     pub async fn claim(
         &self,
         owner: &str,
         lease_ms: i64,
+        kinds: &[StageKind],
     ) -> Result<Option<ClaimedStage>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        // The names are this crate's constants, never a client's text.
+        let kinds =
+            kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ");
         let now = now_ms();
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -73,7 +83,7 @@ impl JobStore {
             "UPDATE stages SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
              attempts = attempts + 1, started_at = $3, progress = 0 \
              WHERE id = (SELECT id FROM stages WHERE status = 'queued' AND available_at <= $3 \
-                         ORDER BY priority DESC, created_at, id LIMIT 1 {lock}) \
+                         AND kind IN ({kinds}) ORDER BY priority DESC, created_at, id LIMIT 1 {lock}) \
              AND status = 'queued' \
              RETURNING id, job_id, kind, attempts, max_attempts, input_artifact"
         ))
@@ -98,7 +108,7 @@ impl JobStore {
         .execute(&mut *tx)
         .await?;
         let job = sqlx::query(
-            "SELECT chain_id, block_number, block_hash, priority FROM jobs WHERE id = $1",
+            "SELECT chain_id, block_number, block_hash, priority, mode FROM jobs WHERE id = $1",
         )
         .bind(&job_id)
         .fetch_one(&mut *tx)
@@ -114,6 +124,7 @@ impl JobStore {
             block_number: to_u64(job.try_get("block_number")?)?,
             block_hash: job.try_get("block_hash")?,
             priority: job.try_get("priority")?,
+            mode: parse_mode(&job.try_get::<String, _>("mode")?)?,
             job_id,
         }))
     }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use vm::{ExecutionSummary, Executor, ExecutorConfig, Program};
 
 use super::{StageError, WorkerContext};
+use crate::model::{Mode, StageKind};
 use crate::store::{ClaimedStage, StageOutcome};
 
 /// Cycles per slice: about a fifth of a second of the executor.
@@ -26,6 +27,7 @@ pub struct BlockValidator {
     /// memory, `0x` + 64 hex digits): part of every job's idempotency key.
     pub program_id: String,
     program: Program,
+    elf: &'static [u8],
     config: ExecutorConfig,
 }
 
@@ -36,8 +38,14 @@ impl BlockValidator {
         Ok(Self {
             program_id: prover::program_id_hex(&program),
             program,
+            elf: guests::BLOCK_VALIDATOR_ELF,
             config: ExecutorConfig::default(),
         })
+    }
+
+    /// The guest's ELF (what the `prove` stage hands its prover).
+    pub fn elf(&self) -> &'static [u8] {
+        self.elf
     }
 
     /// Runs the guest on `input` in slices, storing the cycles run in `progress`; a
@@ -129,14 +137,7 @@ pub(super) async fn run(
     cancel: &CancellationToken,
     progress: &Arc<AtomicI64>,
 ) -> Result<StageOutcome, StageError> {
-    let artifact = stage
-        .input_artifact
-        .as_deref()
-        .ok_or_else(|| StageError::Permanent("the stage has no guest input".to_string()))?;
-    let bytes = context.artifacts.get(artifact).map_err(|e| match e {
-        crate::artifacts::ArtifactError::Io(_) => StageError::Retryable(e.to_string()),
-        _ => StageError::Permanent(e.to_string()),
-    })?;
+    let (artifact, bytes) = context.stage_input(stage)?;
     let validator = context.validator.clone();
     let (cancel, slices) = (cancel.clone(), progress.clone());
     let run = tokio::task::spawn_blocking(move || -> Result<ExecuteResult, StageError> {
@@ -157,6 +158,10 @@ pub(super) async fn run(
         .map_err(|e| StageError::Permanent(format!("the execute stage panicked: {e}")))??;
     metrics::counter!("prover_cycles_executed_total").increment(result.cycles);
     progress.store(i64::try_from(result.cycles).unwrap_or(i64::MAX), Ordering::Relaxed);
+    if stage.mode == Mode::Prove {
+        // The guest agrees with native validation: prove the same input.
+        return Ok(StageOutcome::Next { kind: StageKind::Prove, artifact: artifact.to_string() });
+    }
     let json = serde_json::to_string(&result)
         .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
     let artifact =
@@ -181,6 +186,20 @@ fn check_agreement(summary: &ExecutionSummary, native: &PublicValues) -> Result<
     Ok(())
 }
 
+/// What a proof of the block will state, for the API.
+pub(super) fn public_values_view(values: &PublicValues) -> PublicValuesView {
+    PublicValuesView {
+        chain_id: values.chainId,
+        block_number: values.blockNumber,
+        parent_hash: values.parentHash.to_string(),
+        block_hash: values.blockHash.to_string(),
+        parent_state_root: values.parentStateRoot.to_string(),
+        state_root: values.stateRoot.to_string(),
+        encoded: format!("0x{}", hex::encode(values.to_bytes())),
+        commitment: values.commitment().to_string(),
+    }
+}
+
 fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult {
     let s = &summary.syscalls;
     ExecuteResult {
@@ -196,16 +215,7 @@ fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult
             log: s.log,
         },
         resident_pages: summary.resident_pages,
-        public_values: PublicValuesView {
-            chain_id: values.chainId,
-            block_number: values.blockNumber,
-            parent_hash: values.parentHash.to_string(),
-            block_hash: values.blockHash.to_string(),
-            parent_state_root: values.parentStateRoot.to_string(),
-            state_root: values.stateRoot.to_string(),
-            encoded: format!("0x{}", hex::encode(values.to_bytes())),
-            commitment: values.commitment().to_string(),
-        },
+        public_values: public_values_view(values),
     }
 }
 

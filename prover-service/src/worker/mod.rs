@@ -4,6 +4,7 @@
 //! another worker took over) stops the stage at once.
 
 mod execute;
+mod prove;
 mod witness;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,6 +21,7 @@ use crate::node::NodeClient;
 use crate::store::{ClaimedStage, JobStore, StageOutcome};
 
 pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
+pub use prove::ProveResult;
 
 /// How a stage attempt ended badly.
 #[derive(Debug, thiserror::Error)]
@@ -55,12 +57,47 @@ impl WorkerContext {
     fn lease_ms(&self) -> i64 {
         i64::try_from(self.config.lease_ms).unwrap_or(i64::MAX)
     }
+
+    /// The stage's input artifact: its id and bytes (a missing or corrupt one is a
+    /// permanent error, an unreadable store a retryable one).
+    fn stage_input<'a>(&self, stage: &'a ClaimedStage) -> Result<(&'a str, Vec<u8>), StageError> {
+        let artifact = stage
+            .input_artifact
+            .as_deref()
+            .ok_or_else(|| StageError::Permanent("the stage has no guest input".to_string()))?;
+        let bytes = self.artifacts.get(artifact).map_err(|e| match e {
+            crate::artifacts::ArtifactError::Io(_) => StageError::Retryable(e.to_string()),
+            _ => StageError::Permanent(e.to_string()),
+        })?;
+        Ok((artifact, bytes))
+    }
+
+    /// The stage kinds this process's workers claim: those whose measured peak memory
+    /// fits `max_memory_mib` (all of them without a budget).
+    pub fn claimable_kinds(&self) -> Vec<StageKind> {
+        StageKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                self.config.max_memory_mib.is_none_or(|budget| kind.peak_mib() <= budget)
+            })
+            .collect()
+    }
 }
 
 /// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back
 /// without using up an attempt.
 pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: CancellationToken) {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_string());
+    for kind in StageKind::ALL {
+        if !context.claimable_kinds().contains(&kind) {
+            tracing::warn!(
+                stage = kind.as_str(),
+                needs_mib = kind.peak_mib(),
+                max_memory_mib = context.config.max_memory_mib,
+                "this process's workers will not claim these stages: they do not fit its memory budget"
+            );
+        }
+    }
     let mut set = tokio::task::JoinSet::new();
     for index in 0..count {
         let owner = format!("{host}-{}-{index}-{:08x}", std::process::id(), rand_suffix());
@@ -79,12 +116,13 @@ fn rand_suffix() -> u32 {
 
 async fn worker_loop(context: Arc<WorkerContext>, owner: String, shutdown: CancellationToken) {
     let poll = Duration::from_millis(context.config.poll_ms.max(10));
+    let kinds = context.claimable_kinds();
     tracing::info!(%owner, "worker started");
     while !shutdown.is_cancelled() {
         if let Err(e) = context.store.requeue_expired().await {
             tracing::warn!(error = %e, "requeueing expired stages failed");
         }
-        match context.store.claim(&owner, context.lease_ms()).await {
+        match context.store.claim(&owner, context.lease_ms(), &kinds).await {
             Ok(Some(stage)) => run_stage(&context, &owner, stage, &shutdown).await,
             Ok(None) => {
                 tokio::select! {
@@ -122,6 +160,7 @@ async fn run_stage(
     let result = match stage.kind {
         StageKind::Witness => witness::run(context, &stage).await,
         StageKind::Execute => execute::run(context, &stage, &cancel, &progress).await,
+        StageKind::Prove => prove::run(context, &stage, &cancel, &progress).await,
     };
     let result = if cancel.is_cancelled() { Err(StageError::Cancelled) } else { result };
     heartbeat.abort();

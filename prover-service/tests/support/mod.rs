@@ -93,7 +93,10 @@ impl Process {
     /// Runs `prover-service <command> <args>` with a free port; waits for the API.
     pub fn start(command: &str, args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_prover-service"));
-        cmd.arg(command).args(args).env("RUST_LOG", "warn").stderr(Stdio::inherit());
+        cmd.arg(command)
+            .args(args)
+            .env("RUST_LOG", std::env::var("TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
+            .stderr(Stdio::inherit());
         if command == "serve" {
             cmd.args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped());
         } else {
@@ -113,6 +116,11 @@ impl Process {
             None
         };
         Self { child, url }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The API base URL.

@@ -1,0 +1,286 @@
+//! The `prove` stage: the block-validator's run on the stored guest input is proved
+//! down to the wrapper SNARK in a child process (`prover-service prove`), which a
+//! cancel or a lost lease kills at once; a proof comes back only after `prover::prove`
+//! verified it, and is checked here to state this block's public values. With a rollup
+//! configured, the proof is then queued for L1.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use prover::Proof;
+use serde::{Deserialize, Serialize};
+use stateless::{GuestInput, PublicValues};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
+
+use super::execute::{public_values_view, PublicValuesView};
+use super::{StageError, WorkerContext};
+use crate::store::{ClaimedStage, StageOutcome};
+
+/// A `prove` job's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProveResult {
+    /// The stored proof file (`GET /v1/jobs/{id}/proof` returns it).
+    pub proof_artifact: String,
+    /// The program the proof is about: the block-validator's id.
+    pub program_id: String,
+    /// The 32 bytes the proof states: `keccak256` of the public values' encoding.
+    pub output: String,
+    /// Rows proved.
+    pub cycles: u64,
+    /// Segment proofs in the tree.
+    pub segments: u32,
+    /// keccak-f batch proofs in the tree.
+    pub keccak_batches: u32,
+    /// secp256k1 recovery batch proofs in the tree.
+    pub secp_batches: u32,
+    /// The wrapper SNARK's size in bytes.
+    pub proof_bytes: usize,
+    /// What the proof states about the block.
+    pub public_values: PublicValuesView,
+    /// Whether the proof was queued for the configured rollup contract on L1.
+    pub queued_for_l1: bool,
+}
+
+/// The files the child reads and writes, in a directory removed when the stage ends.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new(elf: &[u8], input: &GuestInput) -> std::io::Result<Self> {
+        let dir = tempfile::Builder::new().prefix("prove-stage-").tempdir()?;
+        std::fs::write(dir.path().join("guest.elf"), elf)?;
+        std::fs::write(dir.path().join("input.bin"), input.to_bytes())?;
+        Ok(Self { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+pub(super) async fn run(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+    cancel: &CancellationToken,
+    progress: &Arc<AtomicI64>,
+) -> Result<StageOutcome, StageError> {
+    let (_, bytes) = context.stage_input(stage)?;
+    let (input, values) =
+        tokio::task::spawn_blocking(move || decode_and_validate(&bytes))
+            .await
+            .map_err(|e| StageError::Permanent(format!("validating the block panicked: {e}")))??;
+    let workspace = Workspace::new(context.validator.elf(), &input)
+        .map_err(|e| StageError::Retryable(format!("preparing the prover's files: {e}")))?;
+
+    let child = prover_command(context, &workspace)?
+        .spawn()
+        .map_err(|e| StageError::Retryable(format!("starting the prover: {e}")))?;
+    tracing::info!(job = %stage.job_id, pid = child.id(), "prover started");
+    let proof_path = workspace.path("proof.json");
+    let last_line = supervise(child, &stage.job_id, cancel, progress).await?;
+    let text = std::fs::read_to_string(&proof_path).map_err(|e| {
+        StageError::Permanent(format!("the prover wrote no proof ({e}); it said: {last_line}"))
+    })?;
+    let proof = Proof::from_json(&text)
+        .map_err(|e| StageError::Permanent(format!("the prover's proof file: {e}")))?;
+    check_statement(&proof, &context.validator.program_id, &values)?;
+
+    let proof_artifact = context
+        .artifacts
+        .put(text.as_bytes())
+        .map_err(|e| StageError::Retryable(format!("storing the proof: {e}")))?;
+    let rollup = context.config.rollup().map_err(|e| StageError::Permanent(e.to_string()))?;
+    let queued_for_l1 = match rollup {
+        Some(rollup) => crate::l1::queue_proof(
+            &context.store,
+            rollup,
+            &values,
+            &proof,
+            Some(stage.job_id.clone()),
+        )
+        .await
+        .map_err(|e| StageError::Retryable(format!("queueing the proof for L1: {e}")))?,
+        None => false,
+    };
+    let result = ProveResult {
+        proof_artifact,
+        program_id: proof.program_id_hex(),
+        output: format!("0x{}", hex::encode(proof.output.0)),
+        cycles: proof.cycles,
+        segments: proof.segments,
+        keccak_batches: proof.keccak_batches,
+        secp_batches: proof.secp_batches,
+        proof_bytes: proof.proof.len(),
+        public_values: public_values_view(&values),
+        queued_for_l1,
+    };
+    let json = serde_json::to_string(&result)
+        .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
+    let artifact =
+        context.artifacts.put(json.as_bytes()).map_err(|e| StageError::Retryable(e.to_string()))?;
+    Ok(StageOutcome::Finished { result: json, artifact })
+}
+
+/// The guest input, and the public values native validation computes from it (a block
+/// that fails validation has no proof, and the proof must state exactly these).
+fn decode_and_validate(bytes: &[u8]) -> Result<(GuestInput, PublicValues), StageError> {
+    let input = GuestInput::from_bytes(bytes)
+        .map_err(|e| StageError::Permanent(format!("the guest input does not decode: {e}")))?;
+    let values = stateless::validate_block(&input)
+        .map_err(|e| StageError::Permanent(format!("invalid block: {e}")))?
+        .public_values;
+    Ok((input, values))
+}
+
+/// `prover-service prove` on the workspace's files, with this service's parameters and
+/// key cache. The child is killed with its handle (a panicking worker leaves no
+/// prover) and exits by itself once this process is gone (a killed one leaves none).
+fn prover_command(context: &WorkerContext, workspace: &Workspace) -> Result<Command, StageError> {
+    let exe = match &context.config.prover_exe {
+        Some(exe) => exe.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| StageError::Permanent(format!("locating this program: {e}")))?,
+    };
+    let mut command = Command::new(exe);
+    command
+        .arg("prove")
+        .arg("--elf")
+        .arg(workspace.path("guest.elf"))
+        .arg("--frame-file")
+        .arg(workspace.path("input.bin"))
+        .arg("--out")
+        .arg(workspace.path("proof.json"))
+        // Dies with this worker even when the worker is SIGKILLed.
+        .arg("--exit-with-parent");
+    if let Some(dir) = &context.config.params_dir {
+        command.arg("--params-dir").arg(dir);
+    }
+    if let Some(dir) = &context.config.keys_dir {
+        command.arg("--keys-dir").arg(dir);
+    }
+    command
+        .env_remove("PROVER_PARAMS_DIR")
+        .env_remove("PROVER_KEYS_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    Ok(command)
+}
+
+/// Waits for the child, logging its progress lines and counting proved segments into
+/// `progress`; kills it as soon as `cancel` fires. Returns its last line.
+async fn supervise(
+    mut child: Child,
+    job_id: &str,
+    cancel: &CancellationToken,
+    progress: &AtomicI64,
+) -> Result<String, StageError> {
+    let stderr = child.stderr.take();
+    let mut last_line = String::new();
+    let mut lines = stderr.map(|s| BufReader::new(s).lines());
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            () = cancel.cancelled() => {
+                // SIGKILL, then reap: the proving stops now, not when the stage would end.
+                if let Err(e) = child.kill().await {
+                    tracing::warn!(job = %job_id, error = %e, "killing the prover failed");
+                }
+                tracing::info!(job = %job_id, "prover killed: the stage was cancelled");
+                return Err(StageError::Cancelled);
+            }
+            line = next_line(&mut lines) => match line {
+                Some(line) => {
+                    if let Some(done) = segments_proved(&line) {
+                        progress.store(done, Ordering::Relaxed);
+                    }
+                    tracing::info!(job = %job_id, "prover: {line}");
+                    last_line = line;
+                }
+                None => lines = None,
+            },
+        }
+    };
+    let status =
+        status.map_err(|e| StageError::Retryable(format!("waiting for the prover: {e}")))?;
+    // The lines written just before it exited (its error, on a failure).
+    if let Some(lines) = lines.as_mut() {
+        while let Ok(Some(line)) = lines.next_line().await {
+            tracing::info!(job = %job_id, "prover: {line}");
+            last_line = line;
+        }
+    }
+    if status.success() {
+        return Ok(last_line);
+    }
+    Err(match status.code() {
+        // `prove` exits 1 with its error on its last line: the run has no proof.
+        Some(code) => StageError::Permanent(format!("the prover failed ({code}): {last_line}")),
+        // Killed by a signal: most often the kernel's OOM killer.
+        None => StageError::Retryable(format!(
+            "the prover was killed by a signal ({}; out of memory?); its last line: {last_line}",
+            signal_of(&status)
+        )),
+    })
+}
+
+/// The child's next stderr line; pending for ever once the stream has ended.
+async fn next_line(
+    lines: &mut Option<tokio::io::Lines<BufReader<tokio::process::ChildStderr>>>,
+) -> Option<String> {
+    match lines {
+        Some(lines) => lines.next_line().await.ok().flatten(),
+        None => std::future::pending().await,
+    }
+}
+
+/// `segment I/N proved …` (the `prove` command's report) gives I.
+fn segments_proved(line: &str) -> Option<i64> {
+    let rest = line.strip_prefix("segment ")?;
+    let (done, rest) = rest.split_once('/')?;
+    rest.contains(" proved").then(|| done.parse().ok()).flatten()
+}
+
+fn signal_of(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt as _;
+    status.signal().map_or_else(|| "unknown".to_string(), |s| format!("signal {s}"))
+}
+
+/// The proof must be about the block-validator and state this block's public values.
+fn check_statement(
+    proof: &Proof,
+    program_id: &str,
+    values: &PublicValues,
+) -> Result<(), StageError> {
+    if proof.program_id_hex() != program_id {
+        return Err(StageError::Permanent(format!(
+            "the proof is for program {}, not the block validator {program_id}",
+            proof.program_id_hex()
+        )));
+    }
+    if proof.output.0 != values.commitment().0 {
+        return Err(StageError::Permanent(
+            "the proof states other public values than the block's".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments_proved;
+
+    #[test]
+    fn progress_lines_give_the_segments_proved() {
+        assert_eq!(segments_proved("segment 3/7 proved (12.0s, peak 6000 MiB)"), Some(3));
+        assert_eq!(segments_proved("executed: 9 cycles, 2 segments (0.1s)"), None);
+        assert_eq!(segments_proved("segment x/7 proved"), None);
+    }
+}

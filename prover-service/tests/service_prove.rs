@@ -1,0 +1,176 @@
+//! Mode `prove` through the HTTP API, on anvil and both job-store backends: a block job
+//! runs witness and execute, then waits for a worker whose memory budget fits the
+//! `prove` stage; a second worker process claims it and starts a real prover child; a
+//! cancel kills that child within seconds (checked on the process itself, not on a
+//! status field), and the job has no proof. A SIGKILLed worker's prover stops too, and
+//! another worker takes the stage over once the lease expires. A whole block proof takes
+//! hours on a 2-core machine, so the proof itself is left to `make test-e2e`.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{backends, database_url, get, post, wait_for, Anvil, Process};
+
+/// The children of `parent` whose command line contains `word`.
+fn children_running(parent: u32, word: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // The fields after the command name's closing parenthesis: state, ppid, ...
+        let Some((_, rest)) = stat.rsplit_once(") ") else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) != Some(parent) {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let args: Vec<String> =
+            cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        if args.iter().any(|a| a == word) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// CPU time (user + system, clock ticks) `pid` has used; `None` once it is gone or a
+/// zombie.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some(ticks(11)? + ticks(12)?)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prove_stage_waits_for_memory_and_a_cancel_kills_its_prover() {
+    let anvil = Anvil::start().await;
+    let receipt = anvil
+        .send(json!({"to": "0x000000000000000000000000000000000000dEaD", "value": "0x1"}))
+        .await;
+    assert_eq!(receipt["status"], "0x1");
+    let number = support::parse_u64(&receipt["blockNumber"]);
+    let receipt = anvil
+        .send(json!({"to": "0x000000000000000000000000000000000000dEaD", "value": "0x2"}))
+        .await;
+    let second_block = support::parse_u64(&receipt["blockNumber"]);
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database_url(&backend, dir.path()).await;
+        let artifacts = dir.path().join("artifacts").display().to_string();
+        let keys = dir.path().join("keys").display().to_string();
+        let common = vec![
+            "--database-url",
+            db.as_str(),
+            "--artifacts-dir",
+            artifacts.as_str(),
+            "--rpc-url",
+            anvil.url.as_str(),
+            "--fork",
+            "cancun",
+            "--poll-ms",
+            "50",
+            "--lease-ms",
+            "2000",
+            "--keys-dir",
+            keys.as_str(),
+        ];
+        // This process's worker has 4 GiB: it runs witness and execute, never prove.
+        let server =
+            Process::start("serve", &[common.clone(), vec!["--max-memory", "4GiB"]].concat());
+        let api = server.api().to_string();
+        let client = reqwest::Client::new();
+        let (status, job) = post(
+            &client,
+            &format!("{api}/v1/jobs"),
+            &json!({"block_number": number, "mode": "prove"}),
+        )
+        .await;
+        assert_eq!(status, 201, "{job}");
+        assert_eq!(job["progress"]["stages_total"], 3, "witness, execute, prove: {job:#}");
+        let id = job["id"].as_str().unwrap().to_string();
+        wait_for(&client, &api, &id, 120, |job| job["stage"] == "prove").await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
+        assert_eq!(job["status"], "queued", "no worker fits the prove stage: {job:#}");
+        let stages = job["stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 3, "{job:#}");
+        assert!(stages[..2].iter().all(|s| s["status"] == "succeeded"), "{job:#}");
+        assert!(children_running(server.pid(), "prove").is_empty());
+        let (status, body) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
+        assert_eq!((status, body["error"].as_str()), (409, Some("no_proof")), "{body}");
+
+        // A worker process without a budget claims it and starts the prover.
+        let worker = Process::start("worker", &common);
+        wait_for(&client, &api, &id, 60, |job| job["status"] == "running").await;
+        let prover = busy_prover_of(&worker).await;
+
+        let (status, cancelled) =
+            post(&client, &format!("{api}/v1/jobs/{id}/cancel"), &json!({})).await;
+        assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
+        gone_within(prover, Duration::from_secs(5)).await;
+        assert!(children_running(worker.pid(), "prove").is_empty(), "reaped, not a zombie");
+        let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
+        let prove = job["stages"].as_array().unwrap().iter().find(|s| s["kind"] == "prove");
+        assert_eq!(prove.unwrap()["status"], "cancelled", "{job:#}");
+        assert!(job["proof"].is_null() && job["l1"].is_null(), "{job:#}");
+        let (status, body) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
+        assert_eq!((status, body["error"].as_str()), (409, Some("no_proof")), "{body}");
+
+        // A worker killed mid-proof leaves no prover behind, and its stage is taken over.
+        let (_, job) = post(
+            &client,
+            &format!("{api}/v1/jobs"),
+            &json!({"block_number": second_block, "mode": "prove"}),
+        )
+        .await;
+        let id = job["id"].as_str().unwrap().to_string();
+        wait_for(&client, &api, &id, 120, |job| job["stage"] == "prove").await;
+        let mut worker = worker;
+        let orphan = busy_prover_of(&worker).await;
+        worker.kill();
+        gone_within(orphan, Duration::from_secs(5)).await;
+        let successor = Process::start("worker", &common);
+        let prover = busy_prover_of(&successor).await;
+        let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
+        let prove = job["stages"].as_array().unwrap().iter().find(|s| s["kind"] == "prove");
+        assert_eq!(prove.unwrap()["attempts"], 2, "claimed again: {job:#}");
+        post(&client, &format!("{api}/v1/jobs/{id}/cancel"), &json!({})).await;
+        gone_within(prover, Duration::from_secs(5)).await;
+    }
+}
+
+/// The prover child `worker` starts, once it has used CPU for a while.
+async fn busy_prover_of(worker: &Process) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let prover = loop {
+        if let Some(&pid) = children_running(worker.pid(), "prove").first() {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the worker started no prover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let before = cpu_ticks(prover).unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let during = cpu_ticks(prover).expect("the prover is still at work");
+    assert!(during > before + 10, "the prover is busy: {before} then {during} ticks");
+    prover
+}
+
+/// Waits until `pid` has stopped (gone, or a zombie), for at most `limit`.
+async fn gone_within(pid: u32, limit: Duration) {
+    let start = Instant::now();
+    while cpu_ticks(pid).is_some() {
+        assert!(start.elapsed() < limit, "process {pid} still runs after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
+.PHONY: fmt-check deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -31,17 +31,22 @@ GUEST_LIBS := $(CARGO)
 GUEST_LIBS_ARGS := --manifest-path guest/Cargo.toml --target-dir target/guest-host --locked -p abi -p stateless
 
 ## Build everything and run every test (what CI runs). PostgreSQL is started for the
-## service tests (scripts/postgres.sh) and stopped afterwards.
-test: deps lint
+## service tests (scripts/postgres.sh) and stopped afterwards. Formatting is checked here;
+## clippy (`make lint`, about 12 minutes from cold caches) is left to the developer
+## before each commit, to keep CI within its budget.
+test: deps fmt-check
 	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
 	  $(CARGO) test --workspace --lib --bins --tests --locked --profile ci; \
 	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 	$(CARGO) test --workspace --doc --locked --profile ci
 	$(GUEST_LIBS) test $(GUEST_LIBS_ARGS)
 
-lint:
+fmt-check:
 	$(CARGO) fmt --all -- --check
 	cd guest && $(CARGO) fmt --all -- --check
+
+## Formatting and clippy -D warnings on both workspaces: run it before every commit.
+lint: fmt-check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(GUEST_LIBS) clippy $(GUEST_LIBS_ARGS) --all-targets -- -D warnings
 
@@ -50,6 +55,7 @@ lint:
 ## keccak-f batch, and three recoveries (one failing) in a secp256k1 batch, each proved
 ## down to the wrapper and verified.
 test-e2e: deps
+	$(CARGO) test --profile ci -p circuits --test segment_proof --locked -- --ignored --nocapture
 	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
 
 ## The long differential run against qemu: 10,000 random programs.

@@ -20,7 +20,7 @@ fn config() -> ExecutorConfig {
 
 fn accept(circuit: &SegmentCircuit) {
     let prover = MockProver::run(K, circuit, circuit.instances()).unwrap();
-    if let Err(failures) = prover.verify() {
+    if let Err(failures) = prover.verify_par() {
         for f in failures.iter().take(10) {
             eprintln!("{f}");
         }

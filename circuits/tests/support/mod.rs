@@ -33,7 +33,7 @@ pub(crate) fn elf_circuits(k: u32, elf: &[u8], records: &[SegmentRecord]) -> Vec
 /// permutation failure).
 pub(crate) fn failures(circuit: &SegmentCircuit) -> Vec<(usize, String)> {
     let prover = MockProver::run(circuit.k(), circuit, circuit.instances()).unwrap();
-    match prover.verify() {
+    match prover.verify_par() {
         Ok(()) => Vec::new(),
         Err(failures) => failures
             .into_iter()

@@ -58,8 +58,10 @@ test-e2e: deps
 	$(CARGO) test --profile ci -p circuits --test segment_proof --locked -- --ignored --nocapture
 	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
 
-## The long differential run against qemu: 10,000 random programs.
+## The long runs: guest builds reproduce byte for byte elsewhere (a second full guest
+## build), and the differential run against qemu on 10,000 random programs.
 test-full: deps
+	$(CARGO) test --profile ci -p guests --test reproducible --locked -- --ignored
 	QEMU_DIFF_PROGRAMS=10000 $(CARGO) test --release -p vm --test qemu_differential --locked -- --nocapture
 
 ## Executor throughput (fast and trace mode).

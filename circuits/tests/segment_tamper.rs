@@ -207,8 +207,11 @@ fn a_load_of_a_value_never_written_is_rejected_by_the_memory_argument() {
     );
 }
 
+// The next three tests are one family each, so that libtest runs their twelve
+// MockProver runs on both cores instead of one after the other.
+
 #[test]
-fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
+fn decode_and_timestamp_tampers_are_rejected() {
     let (record, circuit) = random_segment(2);
     let row = rows_of(&record, Opcode::Add)[0];
     // Decode: the instruction word's opcode or funct3 no longer matches the fetched word
@@ -221,6 +224,11 @@ fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
     // A previous-access timestamp moved to the present.
     let bad = circuit.with_cells(&[(row, "pts_rs1", 5 * row as u64 + 2)]).unwrap();
     assert!(!failures(&bad).is_empty(), "timestamp order");
+}
+
+#[test]
+fn page_content_tampers_are_rejected() {
+    let (_, circuit) = random_segment(2);
     // Paged-in and paged-out contents of the data page (the second page block).
     let data_row = 256 + 5;
     for column in ["pg_in", "pg_out", "pg_ts"] {
@@ -228,7 +236,11 @@ fn decode_timestamp_page_and_public_input_tampers_are_rejected() {
         let bad = circuit.with_cells(&[(data_row, column, value)]).unwrap();
         assert!(!failures(&bad).is_empty(), "{column} tamper passed");
     }
-    // Public inputs.
+}
+
+#[test]
+fn public_input_tampers_are_rejected() {
+    let (_, circuit) = random_segment(2);
     let public = circuit.public_inputs().unwrap();
     let variants = [
         SegmentPublicInputs { pc_start: public.pc_start + 4, ..public },

@@ -27,7 +27,6 @@ pub struct BlockValidator {
     /// memory, `0x` + 64 hex digits): part of every job's idempotency key.
     pub program_id: String,
     program: Program,
-    elf: &'static [u8],
     config: ExecutorConfig,
 }
 
@@ -38,14 +37,13 @@ impl BlockValidator {
         Ok(Self {
             program_id: prover::program_id_hex(&program),
             program,
-            elf: guests::BLOCK_VALIDATOR_ELF,
             config: ExecutorConfig::default(),
         })
     }
 
     /// The guest's ELF (what the `prove` stage hands its prover).
     pub fn elf(&self) -> &'static [u8] {
-        self.elf
+        guests::BLOCK_VALIDATOR_ELF
     }
 
     /// Runs the guest on `input` in slices, storing the cycles run in `progress`; a

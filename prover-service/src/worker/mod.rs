@@ -88,8 +88,9 @@ impl WorkerContext {
 /// without using up an attempt.
 pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: CancellationToken) {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_string());
+    let claimable = context.claimable_kinds();
     for kind in StageKind::ALL {
-        if !context.claimable_kinds().contains(&kind) {
+        if !claimable.contains(&kind) {
             tracing::warn!(
                 stage = kind.as_str(),
                 needs_mib = kind.peak_mib(),

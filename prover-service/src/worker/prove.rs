@@ -52,10 +52,11 @@ struct Workspace {
 }
 
 impl Workspace {
-    fn new(elf: &[u8], input: &GuestInput) -> std::io::Result<Self> {
+    /// `input` is the guest input's encoding, as stored.
+    fn new(elf: &[u8], input: &[u8]) -> std::io::Result<Self> {
         let dir = tempfile::Builder::new().prefix("prove-stage-").tempdir()?;
         std::fs::write(dir.path().join("guest.elf"), elf)?;
-        std::fs::write(dir.path().join("input.bin"), input.to_bytes())?;
+        std::fs::write(dir.path().join("input.bin"), input)?;
         Ok(Self { dir })
     }
 
@@ -71,11 +72,12 @@ pub(super) async fn run(
     progress: &Arc<AtomicI64>,
 ) -> Result<StageOutcome, StageError> {
     let (_, bytes) = context.stage_input(stage)?;
-    let (input, values) =
-        tokio::task::spawn_blocking(move || decode_and_validate(&bytes))
-            .await
-            .map_err(|e| StageError::Permanent(format!("validating the block panicked: {e}")))??;
-    let workspace = Workspace::new(context.validator.elf(), &input)
+    let (bytes, values) = tokio::task::spawn_blocking(move || {
+        decode_and_validate(&bytes).map(|values| (bytes, values))
+    })
+    .await
+    .map_err(|e| StageError::Permanent(format!("validating the block panicked: {e}")))??;
+    let workspace = Workspace::new(context.validator.elf(), &bytes)
         .map_err(|e| StageError::Retryable(format!("preparing the prover's files: {e}")))?;
 
     let child = prover_command(context, &workspace)?
@@ -127,15 +129,14 @@ pub(super) async fn run(
     Ok(StageOutcome::Finished { result: json, artifact })
 }
 
-/// The guest input, and the public values native validation computes from it (a block
+/// The public values native validation computes from the stored guest input (a block
 /// that fails validation has no proof, and the proof must state exactly these).
-fn decode_and_validate(bytes: &[u8]) -> Result<(GuestInput, PublicValues), StageError> {
+fn decode_and_validate(bytes: &[u8]) -> Result<PublicValues, StageError> {
     let input = GuestInput::from_bytes(bytes)
         .map_err(|e| StageError::Permanent(format!("the guest input does not decode: {e}")))?;
-    let values = stateless::validate_block(&input)
+    Ok(stateless::validate_block(&input)
         .map_err(|e| StageError::Permanent(format!("invalid block: {e}")))?
-        .public_values;
-    Ok((input, values))
+        .public_values)
 }
 
 /// `prover-service prove` on the workspace's files, with this service's parameters and

@@ -50,13 +50,17 @@ lint: fmt-check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(GUEST_LIBS) clippy $(GUEST_LIBS_ARGS) --all-targets -- -D warnings
 
-## The whole proof stack on real programs (about three hours on 2 cores from cold caches):
+## The whole proof stack on real programs (about four hours on 2 cores from cold caches):
 ## fibonacci-digest over two segments, the keccak guest with its permutations in a
 ## keccak-f batch, and three recoveries (one failing) in a secp256k1 batch, each proved
-## down to the wrapper and verified.
+## down to the wrapper and verified; then a program job proved through the service's HTTP
+## API by worker processes on PostgreSQL, its proof checked by `prover-service verify`.
 test-e2e: deps
 	$(CARGO) test --profile ci -p circuits --test segment_proof --locked -- --ignored --nocapture
 	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
+	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
+	  $(CARGO) test --profile ci -p prover-service --test service_prove --locked -- --ignored --nocapture; \
+	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 
 ## The long runs: guest builds reproduce byte for byte elsewhere (a second full guest
 ## build), and the differential run against qemu on 10,000 random programs.

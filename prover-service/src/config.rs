@@ -27,7 +27,11 @@ pub struct ServiceConfig {
     pub database_url: String,
     /// Connections in the database pool.
     pub database_connections: u32,
-    /// The content-addressed artifact directory.
+    /// Where artifacts (inputs, ELFs, results, proofs) live: `directory` (the default
+    /// with SQLite) or `database`, the job store itself (the default with PostgreSQL,
+    /// so that every machine of a fleet reaches them).
+    pub artifacts: Option<ArtifactLocation>,
+    /// The content-addressed artifact directory (`artifacts = "directory"`).
     pub artifacts_dir: PathBuf,
     /// The L2 node's JSON-RPC URL (needed to submit blocks by number or hash).
     pub rpc_url: Option<String>,
@@ -103,6 +107,7 @@ impl Default for ServiceConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://data/prover.db".to_string(),
             database_connections: 8,
+            artifacts: None,
             artifacts_dir: PathBuf::from("data/artifacts"),
             rpc_url: None,
             ca_file: None,
@@ -135,6 +140,16 @@ impl Default for ServiceConfig {
             prover_exe: None,
         }
     }
+}
+
+/// Where artifacts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactLocation {
+    /// Files under `artifacts_dir` on this machine.
+    Directory,
+    /// The job store's `artifacts` table.
+    Database,
 }
 
 /// Why the configuration is unusable.
@@ -192,6 +207,16 @@ impl ServiceConfig {
         Ok(fork)
     }
 
+    /// Where artifacts live: as configured, else in the database with PostgreSQL (workers
+    /// on other machines must reach them) and in the directory with SQLite.
+    pub fn artifact_location(&self) -> ArtifactLocation {
+        self.artifacts.unwrap_or(if self.database_url.starts_with("sqlite:") {
+            ArtifactLocation::Directory
+        } else {
+            ArtifactLocation::Database
+        })
+    }
+
     /// The rollup contract, when L1 submission is configured.
     pub fn rollup(&self) -> Result<Option<Address>, ConfigError> {
         self.rollup_address
@@ -245,6 +270,10 @@ pub struct ConfigArgs {
     /// Database URL: sqlite://PATH or postgres://...
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Where artifacts live: directory or database (default: database with PostgreSQL,
+    /// directory with SQLite).
+    #[arg(long, env = "PROVER_ARTIFACTS", value_enum)]
+    pub artifacts: Option<ArtifactLocation>,
     /// Artifact directory.
     #[arg(long, env = "PROVER_ARTIFACTS_DIR")]
     pub artifacts_dir: Option<PathBuf>,
@@ -394,6 +423,7 @@ impl ConfigArgs {
         }
         overlay_optional!(
             rpc_url,
+            artifacts,
             api_key,
             follow_from,
             ca_file,
@@ -443,6 +473,18 @@ mod tests {
         assert!(matches!(error, Err(ConfigError::Parse(..))), "unknown keys are refused");
         let bad_fork = ConfigArgs { fork: Some("london".into()), ..ConfigArgs::default() };
         assert!(matches!(bad_fork.resolve(), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn artifacts_follow_the_database_unless_configured() {
+        let sqlite = ServiceConfig::default();
+        assert_eq!(sqlite.artifact_location(), ArtifactLocation::Directory);
+        let postgres = ServiceConfig { database_url: "postgres://db/prover".into(), ..sqlite };
+        assert_eq!(postgres.artifact_location(), ArtifactLocation::Database);
+        let chosen = ServiceConfig { artifacts: Some(ArtifactLocation::Directory), ..postgres };
+        assert_eq!(chosen.artifact_location(), ArtifactLocation::Directory);
+        let parsed: ServiceConfig = toml::from_str("artifacts = \"database\"\n").unwrap();
+        assert_eq!(parsed.artifact_location(), ArtifactLocation::Database);
     }
 
     #[test]

@@ -94,6 +94,7 @@ impl Follower {
                 priority: 0,
                 input_artifact: None,
                 max_attempts: i64::from(self.config.max_attempts),
+                program_artifact: None,
             };
             let (record, created) = self.store.submit(&job).await?;
             let block = FollowedBlock { number, hash: hash.to_string(), job_id: record.id };

@@ -13,6 +13,7 @@ pub mod http_client;
 pub mod l1;
 pub mod model;
 pub mod node;
+pub mod program;
 pub mod service;
 pub mod store;
 pub mod worker;

@@ -10,7 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
-use crate::artifacts::DirectoryStore;
+use crate::artifacts::{Artifacts, DirectoryStore};
+use crate::config::ArtifactLocation;
 use crate::config::ServiceConfig;
 use crate::follower::Follower;
 use crate::l1::{load_signer, L1Client, Submitter};
@@ -127,10 +128,13 @@ pub async fn start(config: ServiceConfig, role: Role) -> anyhow::Result<Running>
     let store = JobStore::connect(&config.database_url, config.database_connections)
         .await
         .with_context(|| format!("opening the job store at {}", config.database_url))?;
-    let artifacts = Arc::new(
-        DirectoryStore::open(&config.artifacts_dir)
-            .with_context(|| format!("opening {}", config.artifacts_dir.display()))?,
-    );
+    let artifacts = match config.artifact_location() {
+        ArtifactLocation::Directory => Artifacts::Directory(
+            DirectoryStore::open(&config.artifacts_dir)
+                .with_context(|| format!("opening {}", config.artifacts_dir.display()))?,
+        ),
+        ArtifactLocation::Database => Artifacts::Database(store.clone()),
+    };
     let node = config
         .rpc_url
         .as_deref()

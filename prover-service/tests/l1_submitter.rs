@@ -307,6 +307,7 @@ async fn the_service_submits_a_queued_proof_to_the_rollup() {
             priority: 0,
             input_artifact: None,
             max_attempts: 1,
+            program_artifact: None,
         })
         .await
         .unwrap();

@@ -248,3 +248,147 @@ async fn five_hundred_concurrent_submissions_of_fifty_blocks_make_fifty_jobs_tha
         assert!(list["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "queued"));
     }
 }
+
+/// Generic programs: an uploaded (or inline) ELF is named by the program id the service
+/// computes, and its jobs run on a separate worker process that reaches the ELF and the
+/// input only through the database: neither process's artifact directory is shared or
+/// used. PostgreSQL keeps artifacts in the database by default; SQLite is told to.
+#[tokio::test(flavor = "multi_thread")]
+async fn generic_programs_run_on_a_worker_that_shares_only_the_database() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database_url(&backend, dir.path()).await;
+        let dirs = [dir.path().join("api-artifacts"), dir.path().join("worker-artifacts")];
+        let args = |role_dir: &std::path::Path| {
+            let mut args = vec![
+                "--database-url".to_string(),
+                db.clone(),
+                "--artifacts-dir".to_string(),
+                role_dir.display().to_string(),
+                "--poll-ms".to_string(),
+                "50".to_string(),
+            ];
+            if db.starts_with("sqlite:") {
+                args.extend(["--artifacts".to_string(), "database".to_string()]);
+            }
+            args
+        };
+        let mut api_args = args(&dirs[0]);
+        api_args.extend(["--workers".to_string(), "0".to_string()]);
+        let api_args: Vec<&str> = api_args.iter().map(String::as_str).collect();
+        let service = Process::start("serve", &api_args);
+        let worker_args = args(&dirs[1]);
+        let worker_args: Vec<&str> = worker_args.iter().map(String::as_str).collect();
+        let _worker = Process::start("worker", &worker_args);
+        let api = service.api().to_string();
+        let client = reqwest::Client::new();
+        let upload = |elf: Vec<u8>| {
+            let (client, url) = (client.clone(), format!("{api}/v1/programs"));
+            async move {
+                let response = client
+                    .post(url)
+                    .header("content-type", "application/octet-stream")
+                    .body(elf)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status().as_u16(), response.json::<Value>().await.unwrap())
+            }
+        };
+
+        // Upload: named by the Poseidon root of the initial memory, idempotent.
+        let fibonacci = vm::Program::from_elf(guests::FIBONACCI_ELF).unwrap();
+        let program_id = prover::program_id_hex(&fibonacci);
+        let (status, program) = upload(guests::FIBONACCI_ELF.to_vec()).await;
+        assert_eq!((status, program["program_id"].as_str()), (201, Some(&*program_id)));
+        let (status, again) = upload(guests::FIBONACCI_ELF.to_vec()).await;
+        assert_eq!((status, &again), (200, &program));
+        let (status, read) = get(&client, &format!("{api}/v1/programs/{program_id}")).await;
+        assert_eq!(
+            (status, read["elf_bytes"].as_u64()),
+            (200, Some(guests::FIBONACCI_ELF.len() as u64))
+        );
+        let (status, body) = upload(b"\x7fELF, but no".to_vec()).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("bad_elf")), "{body}");
+        let missing = format!("0x{}", "11".repeat(32));
+        let (status, _) = get(&client, &format!("{api}/v1/programs/{missing}")).await;
+        assert_eq!(status, 404);
+        let (status, body) = get(&client, &format!("{api}/v1/programs/0x12")).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("bad_program_id")), "{body}");
+
+        // A job of the uploaded program, run by the worker process.
+        let jobs = format!("{api}/v1/jobs");
+        let request = json!({"program_id": program_id, "frames": ["5a"], "mode": "execute"});
+        let (status, job) = post(&client, &jobs, &request).await;
+        assert_eq!(status, 201, "{job}");
+        let id = job["id"].as_str().unwrap().to_string();
+        let done = support::wait_until_final(&client, &api, &id, 60).await;
+        assert_eq!(done["status"], "succeeded", "{done:#}");
+        let framed = prover_service::program::framed_input(vec![], &[vec![0x5a]]).unwrap();
+        let native =
+            vm::execute_program(&fibonacci, &framed, &vm::ExecutorConfig::default()).unwrap();
+        assert_eq!(done["kind"], "program");
+        assert_eq!(done["block_number"], Value::Null);
+        let digest = prover_service::artifacts::artifact_id(&framed);
+        assert_eq!(done["input_digest"], format!("0x{digest}"));
+        assert_eq!(done["result"]["exit_code"], 0);
+        assert_eq!(done["result"]["output"], format!("0x{}", hex::encode(&native.output)));
+        assert_eq!(done["result"]["cycles"], native.cycles);
+        assert_eq!(done["result"]["public_values"], Value::Null);
+        let (status, same) = post(&client, &jobs, &request).await;
+        assert_eq!((status, same["id"].as_str()), (200, Some(&*id)), "idempotent");
+
+        // An inline ELF is registered as if uploaded.
+        let digest_elf = hex::encode(guests::FIBONACCI_DIGEST_ELF);
+        let (status, inline) =
+            post(&client, &jobs, &json!({"elf": digest_elf, "frames": ["0a"], "mode": "execute"}))
+                .await;
+        assert_eq!(status, 201, "{inline}");
+        let digest_program = vm::Program::from_elf(guests::FIBONACCI_DIGEST_ELF).unwrap();
+        assert_eq!(inline["program_id"], prover::program_id_hex(&digest_program));
+        let inline_id = inline["id"].as_str().unwrap();
+        let done = support::wait_until_final(&client, &api, inline_id, 60).await;
+        assert_eq!(done["status"], "succeeded", "{done:#}");
+        assert_eq!(done["result"]["output"].as_str().unwrap().len(), 2 + 64, "one word");
+
+        // A run whose output no proof states fails before any proving.
+        let (status, prove) = post(
+            &client,
+            &jobs,
+            &json!({"program_id": program_id, "frames": ["5a"], "mode": "prove"}),
+        )
+        .await;
+        assert_eq!(status, 201, "{prove}");
+        let failed =
+            support::wait_until_final(&client, &api, prove["id"].as_str().unwrap(), 60).await;
+        assert_eq!(failed["status"], "failed", "{failed:#}");
+        assert!(failed["error"].as_str().unwrap().contains("has no proof"), "{failed:#}");
+        assert_eq!(failed["stages"].as_array().unwrap().len(), 1, "no prove stage: {failed:#}");
+
+        // Bad program requests.
+        for (request, code) in [
+            (
+                json!({"program_id": program_id, "block_number": 1, "mode": "execute"}),
+                "bad_job_reference",
+            ),
+            (json!({"input": "00", "mode": "execute"}), "bad_job_reference"),
+            (
+                json!({"program_id": program_id, "elf": "00", "mode": "execute"}),
+                "bad_job_reference",
+            ),
+            (json!({"program_id": missing, "mode": "execute"}), "unknown_program"),
+            (json!({"program_id": program_id, "input": "zz", "mode": "execute"}), "bad_input"),
+            (json!({"program_id": program_id, "frames": ["0x1"], "mode": "execute"}), "bad_input"),
+            (json!({"elf": "7f454c46", "mode": "execute"}), "bad_elf"),
+        ] {
+            let (status, body) = post(&client, &jobs, &request).await;
+            assert_eq!((status, body["error"].as_str()), (422, Some(code)), "{request}: {body}");
+        }
+
+        // Every artifact went to the database; neither directory holds one.
+        for dir in &dirs {
+            let stored = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+            assert_eq!(stored, 0, "{} is unused", dir.display());
+        }
+    }
+}

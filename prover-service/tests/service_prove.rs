@@ -3,7 +3,8 @@
 //! `prove` stage; a second worker process claims it and starts a real prover child; a
 //! cancel kills that child within seconds (checked on the process itself, not on a
 //! status field), and the job has no proof. A SIGKILLed worker's prover stops too, and
-//! another worker takes the stage over once the lease expires. A whole block proof takes
+//! another worker takes the stage over once the lease expires. A generic program job's
+//! prover proves the uploaded ELF on the job's input stream. A whole block proof takes
 //! hours on a 2-core machine, so the proof itself is left to `make test-e2e`.
 #![allow(clippy::unwrap_used)]
 
@@ -173,4 +174,123 @@ async fn gone_within(pid: u32, limit: Duration) {
         assert!(start.elapsed() < limit, "process {pid} still runs after {limit:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A generic job in mode `prove`: the uploaded program's run passes execute (it commits
+/// one word), and its prove stage starts a prover child on that very ELF and input
+/// stream, which a cancel kills.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_generic_program_job_proves_its_uploaded_elf_in_a_child() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database_url(&backend, dir.path()).await;
+        let keys = dir.path().join("keys").display().to_string();
+        let artifacts = dir.path().join("artifacts").display().to_string();
+        let server = Process::start(
+            "serve",
+            &[
+                "--database-url",
+                &db,
+                "--artifacts-dir",
+                &artifacts,
+                "--poll-ms",
+                "50",
+                "--keys-dir",
+                &keys,
+            ],
+        );
+        let api = server.api().to_string();
+        let client = reqwest::Client::new();
+        let elf = hex::encode(guests::FIBONACCI_DIGEST_ELF);
+        let (status, job) = post(
+            &client,
+            &format!("{api}/v1/jobs"),
+            &json!({"elf": elf, "frames": ["0a"], "mode": "prove"}),
+        )
+        .await;
+        assert_eq!(status, 201, "{job}");
+        assert_eq!(job["progress"]["stages_total"], 2, "execute, prove: {job:#}");
+        let id = job["id"].as_str().unwrap().to_string();
+        wait_for(&client, &api, &id, 60, |job| job["stage"] == "prove").await;
+        let prover = busy_prover_of(&server).await;
+
+        // The child proves the uploaded ELF on the framed input.
+        let cmdline = std::fs::read(format!("/proc/{prover}/cmdline")).unwrap();
+        let args: Vec<String> =
+            cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let after = |flag: &str| {
+            let at = args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("{args:?}"));
+            std::fs::read(&args[at + 1]).unwrap()
+        };
+        assert_eq!(after("--elf"), guests::FIBONACCI_DIGEST_ELF);
+        let framed = prover_service::program::framed_input(vec![], &[vec![0x0a]]).unwrap();
+        assert_eq!(after("--input"), framed);
+
+        post(&client, &format!("{api}/v1/jobs/{id}/cancel"), &json!({})).await;
+        gone_within(prover, Duration::from_secs(5)).await;
+        let (status, body) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
+        assert_eq!((status, body["error"].as_str()), (409, Some("no_proof")), "{body}");
+    }
+}
+
+/// A generic program proved through the HTTP API on real components: the API process
+/// and two worker processes share one database (PostgreSQL under `make test-e2e`, with
+/// every artifact in it); one worker executes, one proves; the proof `GET
+/// /v1/jobs/{id}/proof` returns passes `prover-service verify` for the uploaded ELF.
+/// `fibonacci-digest` on 20,000 is one 2^18-row segment, so the proof is a segment, a
+/// leaf and the wrapper (the tree over several segments is `prover`'s end-to-end test).
+/// About 40 minutes from cold key caches on 2 cores: `make test-e2e` runs it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a real proof through the service (about 40 minutes); run by `make test-e2e`"]
+async fn a_program_job_is_proved_through_the_api_and_its_proof_verifies() {
+    let backend = backends().pop().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_url(&backend, dir.path()).await;
+    let common = ["--database-url", db.as_str(), "--artifacts", "database", "--poll-ms", "200"];
+    let server = Process::start("serve", &[&common[..], &["--workers", "0"]].concat());
+    let workers = [Process::start("worker", &common), Process::start("worker", &common)];
+    let api = server.api().to_string();
+    let client = reqwest::Client::new();
+    let mut input = abi::io::InputBuilder::new();
+    input.write(&20_000u32).unwrap();
+    let (status, job) = post(
+        &client,
+        &format!("{api}/v1/jobs"),
+        &json!({
+            "elf": hex::encode(guests::FIBONACCI_DIGEST_ELF),
+            "input": hex::encode(input.into_bytes()),
+            "mode": "prove"
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    let start = Instant::now();
+    let done = wait_for(&client, &api, &id, 3 * 3600, |job| {
+        matches!(job["status"].as_str(), Some("succeeded" | "failed" | "cancelled"))
+    })
+    .await;
+    eprintln!("job ended after {:.0}s: {done:#}", start.elapsed().as_secs_f64());
+    assert_eq!(done["status"], "succeeded");
+    for stage in done["stages"].as_array().unwrap() {
+        eprintln!("stage {}: {} ms", stage["kind"], stage["duration_ms"]);
+    }
+    assert_eq!(done["proof"]["segments"], 1, "{done:#}");
+    assert!(workers.iter().all(|w| children_running(w.pid(), "prove").is_empty()));
+
+    let (status, view) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
+    assert_eq!(status, 200, "{view}");
+    assert!(view["calldata"].is_null() && view["public_values"].is_null(), "{view}");
+    let proof_file = dir.path().join("proof.json");
+    std::fs::write(&proof_file, view["proof"].to_string()).unwrap();
+    let elf_file = dir.path().join("fibonacci-digest.elf");
+    std::fs::write(&elf_file, guests::FIBONACCI_DIGEST_ELF).unwrap();
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_prover-service"))
+        .args(["verify", proof_file.to_str().unwrap(), "--elf", elf_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}");
+    assert!(said.starts_with("valid: program"), "{said}");
+    assert!(said.contains(done["proof"]["output"].as_str().unwrap()), "{said}");
 }

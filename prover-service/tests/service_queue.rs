@@ -23,6 +23,7 @@ fn job(n: u8, max_attempts: i64) -> NewJob {
         priority: 0,
         input_artifact: None,
         max_attempts,
+        program_artifact: None,
     }
 }
 

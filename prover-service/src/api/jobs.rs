@@ -23,7 +23,9 @@ const MAX_PRIORITY: i64 = 1_000;
 /// The longest page.
 const MAX_PAGE: u32 = 500;
 
-/// A job request: exactly one of `block_number`, `block_hash` and `guest_input`.
+/// A job request: a block (exactly one of `block_number`, `block_hash` and
+/// `guest_input`), or a generic program (`program_id` of one uploaded to
+/// `/v1/programs`, or its `elf` inline) with its input.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitJob {
@@ -33,6 +35,16 @@ pub struct SubmitJob {
     pub block_hash: Option<String>,
     /// A complete guest input (hex of its RLP encoding); no node needed.
     pub guest_input: Option<String>,
+    /// A generic job: the id of a program uploaded to `POST /v1/programs`.
+    pub program_id: Option<String>,
+    /// A generic job: the program's ELF, hex (stored as if uploaded).
+    pub elf: Option<String>,
+    /// A generic job's input stream, hex, already framed (as `abi::io::InputBuilder`
+    /// writes it); `frames` are appended to it.
+    pub input: Option<String>,
+    /// A generic job's input frames, each hex, appended in order (as
+    /// `prover-service execute --frame-hex` does).
+    pub frames: Option<Vec<String>>,
     /// `execute`, or `prove`: execute, then prove the block down to the SNARK that
     /// `Rollup.sol`'s verifier checks (and queue it for L1 when a rollup is configured).
     pub mode: Mode,
@@ -79,11 +91,23 @@ pub struct StageView {
     pub duration_ms: Option<i64>,
 }
 
+/// What a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// A block, run by the block-validator.
+    Block,
+    /// An uploaded program on its input.
+    Program,
+}
+
 /// A job.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobView {
     /// The job id.
     pub id: String,
+    /// A block job or a generic program's.
+    pub kind: JobKind,
     /// Where it stands.
     pub status: Status,
     /// The current (or last) stage.
@@ -92,13 +116,16 @@ pub struct JobView {
     pub progress: Progress,
     /// Attempts over all stages.
     pub attempts: i64,
-    /// The chain id.
-    pub chain_id: u64,
-    /// The block number.
-    pub block_number: u64,
-    /// The block hash.
-    pub block_hash: String,
-    /// The guest program's id.
+    /// The chain id (block jobs).
+    pub chain_id: Option<u64>,
+    /// The block number (block jobs).
+    pub block_number: Option<u64>,
+    /// The block hash (block jobs).
+    pub block_hash: Option<String>,
+    /// The SHA-256 of a generic job's input stream (with the program id and the mode,
+    /// its idempotency key).
+    pub input_digest: Option<String>,
+    /// The guest program's id: the block-validator's, or the uploaded program's.
     pub program_id: String,
     /// The mode.
     pub mode: Mode,
@@ -164,10 +191,10 @@ pub struct ProofView {
     /// reads it.
     #[schema(value_type = Object)]
     pub proof: serde_json::Value,
-    /// The block's public values the proof states.
-    pub public_values: PublicValuesView,
-    /// `Rollup.submitBlockProof(pv, proof)` calldata, hex.
-    pub calldata: String,
+    /// The block's public values the proof states (block jobs).
+    pub public_values: Option<PublicValuesView>,
+    /// `Rollup.submitBlockProof(pv, proof)` calldata, hex (block jobs).
+    pub calldata: Option<String>,
 }
 
 /// A page of jobs.
@@ -223,7 +250,23 @@ pub(super) async fn submit_job(
         request.block_hash.is_some(),
         request.guest_input.is_some(),
     ];
-    if given.iter().filter(|g| **g).count() != 1 {
+    let blocks = given.iter().filter(|g| **g).count();
+    if request.program_id.is_some() || request.elf.is_some() {
+        if blocks != 0 {
+            return Err(ApiError::unprocessable(
+                "bad_job_reference",
+                "give a block or a program (program_id or elf), not both",
+            ));
+        }
+        return submit_program_job(&state, request, priority).await;
+    }
+    if request.input.is_some() || request.frames.is_some() {
+        return Err(ApiError::unprocessable(
+            "bad_job_reference",
+            "input and frames belong to a program job: give program_id or elf",
+        ));
+    }
+    if blocks != 1 {
         return Err(ApiError::unprocessable(
             "bad_block_reference",
             "give exactly one of block_number, block_hash and guest_input",
@@ -238,6 +281,7 @@ pub(super) async fn submit_job(
         priority,
         input_artifact: None,
         max_attempts: i64::from(state.config.max_attempts),
+        program_artifact: None,
     };
     // A guest input's encoding, stored only once the job is known to be new.
     let mut new_input = None;
@@ -293,20 +337,69 @@ pub(super) async fn submit_job(
         return Ok((StatusCode::OK, Json(full_view(&state, existing).await?)));
     }
     if let Some(bytes) = new_input {
-        let artifacts = state.artifacts.clone();
-        let id = tokio::task::spawn_blocking(move || artifacts.put(&bytes))
-            .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?
-            .map_err(|e| {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
-            })?;
-        job.input_artifact = Some(id);
+        job.input_artifact = Some(super::store_artifact(&state, bytes).await?);
     }
     let (record, created) = state.store.submit(&job).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(full_view(&state, record).await?)))
+}
+
+/// A generic job: the program (uploaded before, or inline) on its input stream. Its key
+/// is the program id, the input stream's SHA-256 and the mode.
+async fn submit_program_job(
+    state: &AppState,
+    request: SubmitJob,
+    priority: i64,
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    let program = match (request.program_id, request.elf) {
+        (Some(id), None) => super::programs::uploaded(state, &id).await?,
+        (None, Some(elf)) => {
+            let bytes = decode_hex(&elf, "bad_elf", "elf")?;
+            super::programs::register(state, bytes).await?.0
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "bad_job_reference",
+                "give program_id or elf, not both",
+            ))
+        }
+    };
+    let stream = match &request.input {
+        Some(text) => decode_hex(text, "bad_input", "input")?,
+        None => Vec::new(),
+    };
+    let frames = request
+        .frames
+        .unwrap_or_default()
+        .iter()
+        .map(|frame| decode_hex(frame, "bad_input", "a frame"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stream = crate::program::framed_input(stream, &frames)
+        .map_err(|e| ApiError::unprocessable("bad_input", e))?;
+    let mut job = NewJob {
+        chain_id: 0,
+        block_number: 0,
+        block_hash: B256::from_slice(&crate::artifacts::digest(&stream)),
+        program_id: program.program_id,
+        mode: request.mode,
+        priority,
+        input_artifact: None,
+        max_attempts: i64::from(state.config.max_attempts),
+        program_artifact: Some(program.elf_artifact),
+    };
+    if let Some(existing) = existing_or_full(state, &job).await? {
+        return Ok((StatusCode::OK, Json(full_view(state, existing).await?)));
+    }
+    job.input_artifact = Some(super::store_artifact(state, stream).await?);
+    let (record, created) = state.store.submit(&job).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(full_view(state, record).await?)))
+}
+
+/// `text` (hex, `0x` optional) as bytes, or 422 `code` naming `what`.
+fn decode_hex(text: &str, code: &'static str, what: &str) -> Result<Vec<u8>, ApiError> {
+    hex::decode(text.strip_prefix("0x").unwrap_or(text))
+        .map_err(|e| ApiError::unprocessable(code, format!("{what} is not hex: {e}")))
 }
 
 /// The job `job` names when it already exists (asking again is idempotent, even with a
@@ -378,27 +471,27 @@ pub(super) async fn get_proof(
     })?;
     let unavailable =
         |e: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e);
-    let artifacts = state.artifacts.clone();
-    let artifact = result.proof_artifact.clone();
-    let text = tokio::task::spawn_blocking(move || artifacts.get(&artifact))
+    let text = state
+        .artifacts
+        .get(&result.proof_artifact)
         .await
-        .map_err(|e| unavailable(e.to_string()))?
         .map_err(|e| unavailable(e.to_string()))?;
     let text = String::from_utf8(text).map_err(|e| unavailable(e.to_string()))?;
     let proof = prover::Proof::from_json(&text).map_err(|e| unavailable(e.to_string()))?;
-    let encoded = hex::decode(result.public_values.encoded.trim_start_matches("0x"))
-        .map_err(|e| unavailable(e.to_string()))?;
-    let values =
-        stateless::PublicValues::from_bytes(&encoded).map_err(|e| unavailable(e.to_string()))?;
-    let calldata =
-        contracts::submit_calldata(&values, &proof).map_err(|e| unavailable(e.to_string()))?;
+    let calldata = match &result.public_values {
+        Some(public_values) => {
+            let encoded = hex::decode(public_values.encoded.trim_start_matches("0x"))
+                .map_err(|e| unavailable(e.to_string()))?;
+            let values = stateless::PublicValues::from_bytes(&encoded)
+                .map_err(|e| unavailable(e.to_string()))?;
+            let calldata = contracts::submit_calldata(&values, &proof)
+                .map_err(|e| unavailable(e.to_string()))?;
+            Some(format!("0x{}", hex::encode(calldata)))
+        }
+        None => None,
+    };
     let proof = serde_json::from_str(&text).map_err(|e| unavailable(e.to_string()))?;
-    Ok(Json(ProofView {
-        job_id: id,
-        proof,
-        public_values: result.public_values,
-        calldata: format!("0x{}", hex::encode(calldata)),
-    }))
+    Ok(Json(ProofView { job_id: id, proof, public_values: result.public_values, calldata }))
 }
 
 /// Jobs, oldest first, a page at a time.
@@ -501,7 +594,13 @@ fn view(job: JobRecord) -> JobView {
     let result = (job.mode == Mode::Execute)
         .then(|| job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()))
         .flatten();
+    let block = job.program_artifact.is_none();
     JobView {
+        kind: if block { JobKind::Block } else { JobKind::Program },
+        chain_id: block.then_some(job.chain_id),
+        block_number: block.then_some(job.block_number),
+        block_hash: block.then(|| job.block_hash.clone()),
+        input_digest: (!block).then(|| job.block_hash.clone()),
         progress: Progress { stages_done, stages_total, cycles, segments_proved },
         proof,
         l1: None,
@@ -509,9 +608,6 @@ fn view(job: JobRecord) -> JobView {
         id: job.id,
         status: job.status,
         stage: job.stage,
-        chain_id: job.chain_id,
-        block_number: job.block_number,
-        block_hash: job.block_hash,
         program_id: job.program_id,
         mode: job.mode,
         priority: job.priority,

@@ -1,9 +1,10 @@
-//! The HTTP API: `/v1/jobs` and the operations endpoints, with an OpenAPI document at
+//! The HTTP API: `/v1/jobs`, `/v1/programs` and the operations endpoints, with an OpenAPI document at
 //! `/openapi.json` generated from the handlers' types and a docs page at `/docs`.
 
 mod error;
 mod jobs;
 mod ops;
+mod programs;
 
 use std::sync::Arc;
 
@@ -21,11 +22,13 @@ use utoipa_scalar::{Scalar, Servable as _};
 
 pub use error::{ApiError, ErrorBody};
 pub use jobs::{
-    JobList, JobView, L1SubmissionView, ListQuery, Progress, ProofView, StageView, SubmitJob,
+    JobKind, JobList, JobView, L1SubmissionView, ListQuery, Progress, ProofView, StageView,
+    SubmitJob,
 };
 pub use ops::Readiness;
+pub use programs::ProgramView;
 
-use crate::artifacts::ArtifactStore;
+use crate::artifacts::Artifacts;
 use crate::config::ServiceConfig;
 use crate::node::{NodeClient, NodeError};
 use crate::store::JobStore;
@@ -35,8 +38,8 @@ use crate::store::JobStore;
 pub struct AppState {
     /// The job store.
     pub store: JobStore,
-    /// Inputs and results.
-    pub artifacts: Arc<dyn ArtifactStore>,
+    /// Inputs, ELFs, results and proofs.
+    pub artifacts: Artifacts,
     /// The L2 node, when configured.
     pub node: Option<NodeClient>,
     /// The block-validator's program id.
@@ -59,15 +62,19 @@ impl AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "prover-service", description = "Execute and prove L2 blocks, and submit their proofs to L1."),
-    paths(jobs::submit_job, jobs::get_job, jobs::get_proof, jobs::list_jobs, jobs::cancel_job, ops::healthz, ops::readyz, ops::metrics),
+    paths(jobs::submit_job, jobs::get_job, jobs::get_proof, jobs::list_jobs, jobs::cancel_job, programs::upload_program, programs::get_program, ops::healthz, ops::readyz, ops::metrics),
     components(schemas(
-        jobs::SubmitJob, jobs::JobView, jobs::JobList, jobs::StageView, jobs::Progress,
+        jobs::SubmitJob, jobs::JobView, jobs::JobKind, programs::ProgramView, jobs::JobList, jobs::StageView, jobs::Progress,
         jobs::L1SubmissionView, jobs::ProofView, crate::store::SubmissionStatus,
         crate::worker::ExecuteResult, crate::worker::ProveResult, crate::worker::PublicValuesView, crate::worker::SyscallCountsView,
         crate::model::Status, crate::model::StageKind, crate::model::Mode, ErrorBody, ops::Readiness
     )),
     modifiers(&ApiKeyScheme),
-    tags((name = "jobs", description = "Block jobs"), (name = "ops", description = "Operations"))
+    tags(
+        (name = "jobs", description = "Block jobs and generic program jobs"),
+        (name = "programs", description = "Guest programs for generic jobs"),
+        (name = "ops", description = "Operations")
+    )
 )]
 pub struct ApiDoc;
 
@@ -88,12 +95,14 @@ pub fn router(state: AppState) -> Router {
     let mutating = Router::new()
         .route("/v1/jobs", post(jobs::submit_job))
         .route("/v1/jobs/{id}/cancel", post(jobs::cancel_job))
+        .route("/v1/programs", post(programs::upload_program))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_api_key));
     Router::new()
         .merge(mutating)
         .route("/v1/jobs", get(jobs::list_jobs))
         .route("/v1/jobs/{id}", get(jobs::get_job))
         .route("/v1/jobs/{id}/proof", get(jobs::get_proof))
+        .route("/v1/programs/{program_id}", get(programs::get_program))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -102,6 +111,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .with_state(state)
+}
+
+/// Stores `bytes` as an artifact (503 when the storage is unavailable).
+async fn store_artifact(state: &AppState, bytes: Vec<u8>) -> Result<String, ApiError> {
+    state.artifacts.put(bytes).await.map_err(|e| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", e.to_string())
+    })
 }
 
 /// With an API key configured, mutating requests must carry `Authorization: Bearer KEY`.

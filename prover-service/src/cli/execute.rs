@@ -78,25 +78,25 @@ impl ExecuteReport {
 
 /// The input stream: the stream file's bytes, then each frame.
 pub(crate) fn build_input(args: &InputArgs) -> anyhow::Result<Vec<u8>> {
-    let mut stream = match &args.input {
+    let stream = match &args.input {
         Some(path) => {
             std::fs::read(path).with_context(|| format!("reading input {}", path.display()))?
         }
         None => Vec::new(),
     };
-    let mut frames = abi::io::InputBuilder::new();
+    let mut frames = Vec::with_capacity(args.frames_hex.len() + args.frame_files.len());
     for text in &args.frames_hex {
-        let bytes = hex::decode(text.trim_start_matches("0x"))
-            .with_context(|| format!("--frame-hex {text:?} is not hex"))?;
-        frames.write_bytes(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        frames.push(
+            hex::decode(text.trim_start_matches("0x"))
+                .with_context(|| format!("--frame-hex {text:?} is not hex"))?,
+        );
     }
     for path in &args.frame_files {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("reading frame {}", path.display()))?;
-        frames.write_bytes(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        frames.push(
+            std::fs::read(path).with_context(|| format!("reading frame {}", path.display()))?,
+        );
     }
-    stream.extend(frames.into_bytes());
-    Ok(stream)
+    crate::program::framed_input(stream, &frames).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Runs the guest; exits 0 only if it halted with exit code 0.

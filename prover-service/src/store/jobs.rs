@@ -28,6 +28,9 @@ pub struct NewJob {
     pub input_artifact: Option<String>,
     /// Attempts each stage gets.
     pub max_attempts: i64,
+    /// The stored ELF of an uploaded program (a generic job); `None` for a block job,
+    /// which runs the block-validator.
+    pub program_artifact: Option<String>,
 }
 
 /// A job as stored.
@@ -53,6 +56,8 @@ pub struct JobRecord {
     pub stage: Option<StageKind>,
     /// The stored guest input, once there is one.
     pub input_artifact: Option<String>,
+    /// The stored ELF of a generic job's program (`None`: a block job).
+    pub program_artifact: Option<String>,
     /// The result (JSON), once succeeded.
     pub result: Option<String>,
     /// The last error.
@@ -113,7 +118,8 @@ pub enum CancelOutcome {
 }
 
 const JOB_COLUMNS: &str = "id, chain_id, block_number, block_hash, program_id, mode, priority, \
-     status, stage, input_artifact, result, error, created_at, updated_at, finished_at";
+     status, stage, input_artifact, program_artifact, result, error, created_at, updated_at, \
+     finished_at";
 const STAGE_COLUMNS: &str = "kind, status, attempts, max_attempts, progress, error, created_at, \
      started_at, finished_at, output_artifact";
 
@@ -126,8 +132,8 @@ impl JobStore {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO jobs (id, chain_id, block_number, block_hash, program_id, mode, \
-             priority, status, stage, input_artifact, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $10) \
+             priority, status, stage, input_artifact, program_artifact, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $11, $11) \
              ON CONFLICT DO NOTHING",
         )
         .bind(&id)
@@ -139,6 +145,7 @@ impl JobStore {
         .bind(job.priority)
         .bind(first_stage(job).as_str())
         .bind(job.input_artifact.clone())
+        .bind(job.program_artifact.clone())
         .bind(now)
         .execute(&mut *tx)
         .await?
@@ -340,6 +347,7 @@ fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
         status: parse_status(&row.try_get::<String, _>("status")?)?,
         stage: stage.as_deref().map(parse_kind).transpose()?,
         input_artifact: row.try_get("input_artifact")?,
+        program_artifact: row.try_get("program_artifact")?,
         result: row.try_get("result")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,

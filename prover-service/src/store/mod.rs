@@ -1,7 +1,8 @@
-//! The job store: jobs, their stages, the follower's blocks and the L1 submissions, in SQLite (embedded, the
-//! default) or PostgreSQL (shared by workers on many machines), through sqlx's `Any`
-//! driver. Migrations from `migrations/<backend>/` are applied on connect.
+//! The job store: jobs, their stages, the follower's blocks, the L1 submissions, uploaded
+//! programs and (optionally) artifact bytes, in SQLite (embedded, the default) or
+//! PostgreSQL (shared by workers on many machines), through sqlx's `Any` driver. Migrations from `migrations/<backend>/` are applied on connect.
 
+mod artifacts;
 mod follow;
 mod jobs;
 mod queue;
@@ -12,6 +13,7 @@ use std::str::FromStr as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
+pub use artifacts::ProgramRecord;
 pub use follow::FollowedBlock;
 pub use jobs::{CancelOutcome, JobPage, JobRecord, NewJob, StageRecord};
 pub use queue::{ClaimedStage, StageOutcome};

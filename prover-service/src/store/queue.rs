@@ -35,6 +35,10 @@ pub struct ClaimedStage {
     pub priority: i64,
     /// The job's mode.
     pub mode: Mode,
+    /// The job's program id.
+    pub program_id: String,
+    /// The stored ELF of a generic job's program (`None`: the block-validator).
+    pub program_artifact: Option<String>,
 }
 
 /// How a stage ended well.
@@ -108,7 +112,8 @@ impl JobStore {
         .execute(&mut *tx)
         .await?;
         let job = sqlx::query(
-            "SELECT chain_id, block_number, block_hash, priority, mode FROM jobs WHERE id = $1",
+            "SELECT chain_id, block_number, block_hash, priority, mode, program_id, \
+             program_artifact FROM jobs WHERE id = $1",
         )
         .bind(&job_id)
         .fetch_one(&mut *tx)
@@ -125,6 +130,8 @@ impl JobStore {
             block_hash: job.try_get("block_hash")?,
             priority: job.try_get("priority")?,
             mode: parse_mode(&job.try_get::<String, _>("mode")?)?,
+            program_id: job.try_get("program_id")?,
+            program_artifact: job.try_get("program_artifact")?,
             job_id,
         }))
     }

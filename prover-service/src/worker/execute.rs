@@ -1,6 +1,7 @@
 //! The `execute` stage: the block-validator guest runs the stored guest input in the
-//! executor, in slices so that progress is reported and a cancel stops it between two
-//! slices. The guest must commit exactly the public values that native validation of the
+//! executor (or, for a generic job, the uploaded program runs its input stream), in
+//! slices so that progress is reported and a cancel stops it between two slices. The
+//! block-validator must commit exactly the public values that native validation of the
 //! same input computes.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -33,10 +34,10 @@ pub struct BlockValidator {
 impl BlockValidator {
     /// The embedded `block-validator` ELF.
     pub fn embedded() -> Result<Self, vm::ElfError> {
-        let program = Program::from_elf(guests::BLOCK_VALIDATOR_ELF)?;
+        let loaded = crate::program::load(guests::BLOCK_VALIDATOR_ELF)?;
         Ok(Self {
-            program_id: prover::program_id_hex(&program),
-            program,
+            program_id: loaded.program_id,
+            program: loaded.program,
             config: ExecutorConfig::default(),
         })
     }
@@ -58,18 +59,30 @@ impl BlockValidator {
         stream
             .write_bytes(&input.to_bytes())
             .map_err(|e| StageError::Permanent(format!("guest input frame: {e}")))?;
-        let mut machine = Executor::new(&self.program, stream.into_bytes(), self.config.clone())
-            .map_err(|e| StageError::Permanent(format!("loading the guest: {e}")))?;
-        loop {
-            if cancel.is_cancelled() {
-                return Err(StageError::Cancelled);
-            }
-            match machine.run_fast_for(SLICE_CYCLES) {
-                Ok(Some(summary)) => return Ok(summary),
-                Ok(None) => progress
-                    .store(i64::try_from(machine.cycles()).unwrap_or(i64::MAX), Ordering::Relaxed),
-                Err(e) => return Err(StageError::Permanent(format!("the guest faulted: {e}"))),
-            }
+        run_in_slices(&self.program, stream.into_bytes(), &self.config, progress, cancel)
+    }
+}
+
+/// Runs `program` on the input stream `stream` in slices, storing the cycles run in
+/// `progress`; a cancel stops it between two slices.
+fn run_in_slices(
+    program: &Program,
+    stream: Vec<u8>,
+    config: &ExecutorConfig,
+    progress: &AtomicI64,
+    cancel: &CancellationToken,
+) -> Result<ExecutionSummary, StageError> {
+    let mut machine = Executor::new(program, stream, config.clone())
+        .map_err(|e| StageError::Permanent(format!("loading the guest: {e}")))?;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(StageError::Cancelled);
+        }
+        match machine.run_fast_for(SLICE_CYCLES) {
+            Ok(Some(summary)) => return Ok(summary),
+            Ok(None) => progress
+                .store(i64::try_from(machine.cycles()).unwrap_or(i64::MAX), Ordering::Relaxed),
+            Err(e) => return Err(StageError::Permanent(format!("the guest faulted: {e}"))),
         }
     }
 }
@@ -113,6 +126,13 @@ pub struct PublicValuesView {
 /// An `execute` job's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ExecuteResult {
+    /// The guest's exit code (the block-validator's is always 0: a block it refuses
+    /// fails the job).
+    #[serde(default)]
+    pub exit_code: u32,
+    /// The bytes the guest committed, hex (for a block: the public values' commitment).
+    #[serde(default)]
+    pub output: String,
     /// Rows of the run (the cycles the circuits prove).
     pub cycles: u64,
     /// Instructions executed.
@@ -125,8 +145,9 @@ pub struct ExecuteResult {
     pub syscalls: SyscallCountsView,
     /// Pages of guest memory touched.
     pub resident_pages: u64,
-    /// What the guest committed.
-    pub public_values: PublicValuesView,
+    /// A block job's public values: what the guest committed the digest of (absent for
+    /// a generic program).
+    pub public_values: Option<PublicValuesView>,
 }
 
 pub(super) async fn run(
@@ -135,7 +156,31 @@ pub(super) async fn run(
     cancel: &CancellationToken,
     progress: &Arc<AtomicI64>,
 ) -> Result<StageOutcome, StageError> {
-    let (artifact, bytes) = context.stage_input(stage)?;
+    let result = match &stage.program_artifact {
+        None => run_block(context, stage, cancel, progress).await?,
+        Some(elf) => run_program(context, stage, elf, cancel, progress).await?,
+    };
+    metrics::counter!("prover_cycles_executed_total").increment(result.cycles);
+    progress.store(i64::try_from(result.cycles).unwrap_or(i64::MAX), Ordering::Relaxed);
+    if stage.mode == Mode::Prove {
+        // The run is one a proof can state: prove the same input.
+        let input = stage.input_artifact.clone().unwrap_or_default();
+        return Ok(StageOutcome::Next { kind: StageKind::Prove, artifact: input });
+    }
+    let json = serde_json::to_string(&result)
+        .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
+    let artifact = context.store(json.clone().into_bytes()).await?;
+    Ok(StageOutcome::Finished { result: json, artifact })
+}
+
+/// The block-validator on the stored guest input, checked against native validation.
+async fn run_block(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+    cancel: &CancellationToken,
+    progress: &Arc<AtomicI64>,
+) -> Result<ExecuteResult, StageError> {
+    let (_, bytes) = context.stage_input(stage).await?;
     let validator = context.validator.clone();
     let (cancel, slices) = (cancel.clone(), progress.clone());
     let run = tokio::task::spawn_blocking(move || -> Result<ExecuteResult, StageError> {
@@ -149,22 +194,46 @@ pub(super) async fn run(
         })?;
         let summary = validator.run(&input, &slices, &cancel)?;
         check_agreement(&summary, &native.public_values)?;
-        Ok(result_of(&summary, &native.public_values))
+        Ok(result_of(&summary, Some(&native.public_values)))
     });
-    let result = run
-        .await
-        .map_err(|e| StageError::Permanent(format!("the execute stage panicked: {e}")))??;
-    metrics::counter!("prover_cycles_executed_total").increment(result.cycles);
-    progress.store(i64::try_from(result.cycles).unwrap_or(i64::MAX), Ordering::Relaxed);
-    if stage.mode == Mode::Prove {
-        // The guest agrees with native validation: prove the same input.
-        return Ok(StageOutcome::Next { kind: StageKind::Prove, artifact: artifact.to_string() });
+    run.await.map_err(|e| StageError::Permanent(format!("the execute stage panicked: {e}")))?
+}
+
+/// A generic job: the uploaded program on its stored input stream. In mode `prove` the
+/// run must be one a proof can state (exit code 0, one 32-byte commit).
+async fn run_program(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+    elf_artifact: &str,
+    cancel: &CancellationToken,
+    progress: &Arc<AtomicI64>,
+) -> Result<ExecuteResult, StageError> {
+    let elf = context.artifact(elf_artifact).await?;
+    let (_, input) = context.stage_input(stage).await?;
+    let (cancel, slices, mode) = (cancel.clone(), progress.clone(), stage.mode);
+    let run = tokio::task::spawn_blocking(move || -> Result<ExecuteResult, StageError> {
+        let program = Program::from_elf(&elf)
+            .map_err(|e| StageError::Permanent(format!("the program's ELF: {e}")))?;
+        let summary = run_in_slices(&program, input, &ExecutorConfig::default(), &slices, &cancel)?;
+        if mode == Mode::Prove {
+            provable(&summary)?;
+        }
+        Ok(result_of(&summary, None))
+    });
+    run.await.map_err(|e| StageError::Permanent(format!("the execute stage panicked: {e}")))?
+}
+
+/// A proof states a run that halted with 0 and committed one 32-byte digest: any other
+/// run has no proof, so a prove job of it fails here, before any proving.
+pub(super) fn provable(summary: &ExecutionSummary) -> Result<prover::OutputDigest, StageError> {
+    if summary.exit_code != 0 {
+        return Err(StageError::Permanent(format!(
+            "the program exits with {}; only a run that exits with 0 has a proof",
+            summary.exit_code
+        )));
     }
-    let json = serde_json::to_string(&result)
-        .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
-    let artifact =
-        context.artifacts.put(json.as_bytes()).map_err(|e| StageError::Retryable(e.to_string()))?;
-    Ok(StageOutcome::Finished { result: json, artifact })
+    prover::OutputDigest::from_run(summary.syscalls.commit, &summary.output)
+        .map_err(|e| StageError::Permanent(format!("the program's output has no proof: {e}")))
 }
 
 /// The guest must halt with 0 and commit the digest of the native public values.
@@ -198,9 +267,11 @@ pub(super) fn public_values_view(values: &PublicValues) -> PublicValuesView {
     }
 }
 
-fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult {
+fn result_of(summary: &ExecutionSummary, values: Option<&PublicValues>) -> ExecuteResult {
     let s = &summary.syscalls;
     ExecuteResult {
+        exit_code: summary.exit_code,
+        output: format!("0x{}", hex::encode(&summary.output)),
         cycles: summary.cycles,
         instructions: summary.instructions,
         segments: summary.segments,
@@ -213,7 +284,7 @@ fn result_of(summary: &ExecutionSummary, values: &PublicValues) -> ExecuteResult
             log: s.log,
         },
         resident_pages: summary.resident_pages,
-        public_values: public_values_view(values),
+        public_values: values.map(public_values_view),
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use stateless::Fork;
 use tokio_util::sync::CancellationToken;
 
-use crate::artifacts::ArtifactStore;
+use crate::artifacts::Artifacts;
 use crate::config::ServiceConfig;
 use crate::model::StageKind;
 use crate::node::NodeClient;
@@ -42,7 +42,7 @@ pub struct WorkerContext {
     /// The job store.
     pub store: JobStore,
     /// Inputs and results.
-    pub artifacts: Arc<dyn ArtifactStore>,
+    pub artifacts: Artifacts,
     /// The L2 node, when configured.
     pub node: Option<NodeClient>,
     /// The L2 chain's fork.
@@ -60,16 +60,35 @@ impl WorkerContext {
 
     /// The stage's input artifact: its id and bytes (a missing or corrupt one is a
     /// permanent error, an unreadable store a retryable one).
-    fn stage_input<'a>(&self, stage: &'a ClaimedStage) -> Result<(&'a str, Vec<u8>), StageError> {
+    async fn stage_input<'a>(
+        &self,
+        stage: &'a ClaimedStage,
+    ) -> Result<(&'a str, Vec<u8>), StageError> {
         let artifact = stage
             .input_artifact
             .as_deref()
             .ok_or_else(|| StageError::Permanent("the stage has no guest input".to_string()))?;
-        let bytes = self.artifacts.get(artifact).map_err(|e| match e {
-            crate::artifacts::ArtifactError::Io(_) => StageError::Retryable(e.to_string()),
-            _ => StageError::Permanent(e.to_string()),
-        })?;
-        Ok((artifact, bytes))
+        Ok((artifact, self.artifact(artifact).await?))
+    }
+
+    /// The artifact `id` (a missing or corrupt one is a permanent error, an unreadable
+    /// store a retryable one).
+    async fn artifact(&self, id: &str) -> Result<Vec<u8>, StageError> {
+        self.artifacts.get(id).await.map_err(|e| {
+            if e.is_transient() {
+                StageError::Retryable(e.to_string())
+            } else {
+                StageError::Permanent(e.to_string())
+            }
+        })
+    }
+
+    /// Stores `bytes` (a failure is retryable).
+    async fn store(&self, bytes: Vec<u8>) -> Result<String, StageError> {
+        self.artifacts
+            .put(bytes)
+            .await
+            .map_err(|e| StageError::Retryable(format!("storing an artifact: {e}")))
     }
 
     /// The stage kinds this process's workers claim: those whose measured peak memory

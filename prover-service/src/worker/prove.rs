@@ -1,8 +1,9 @@
-//! The `prove` stage: the block-validator's run on the stored guest input is proved
-//! down to the wrapper SNARK in a child process (`prover-service prove`), which a
-//! cancel or a lost lease kills at once; a proof comes back only after `prover::prove`
-//! verified it, and is checked here to state this block's public values. With a rollup
-//! configured, the proof is then queued for L1.
+//! The `prove` stage: the block-validator's run on the stored guest input (or, for a
+//! generic job, the uploaded program's run on its input stream) is proved down to the
+//! wrapper SNARK in a child process (`prover-service prove`), which a cancel or a lost
+//! lease kills at once; a proof comes back only after `prover::prove` verified it, and
+//! is checked here to state this block's public values (or the program's own output).
+//! With a rollup configured, a block's proof is then queued for L1.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -26,9 +27,11 @@ use crate::store::{ClaimedStage, StageOutcome};
 pub struct ProveResult {
     /// The stored proof file (`GET /v1/jobs/{id}/proof` returns it).
     pub proof_artifact: String,
-    /// The program the proof is about: the block-validator's id.
+    /// The program the proof is about: the block-validator's id, or the uploaded
+    /// program's.
     pub program_id: String,
-    /// The 32 bytes the proof states: `keccak256` of the public values' encoding.
+    /// The 32 bytes the proof states: for a block, `keccak256` of the public values'
+    /// encoding.
     pub output: String,
     /// Rows proved.
     pub cycles: u64,
@@ -40,24 +43,39 @@ pub struct ProveResult {
     pub secp_batches: u32,
     /// The wrapper SNARK's size in bytes.
     pub proof_bytes: usize,
-    /// What the proof states about the block.
-    pub public_values: PublicValuesView,
+    /// What the proof states about the block (absent for a generic program).
+    pub public_values: Option<PublicValuesView>,
     /// Whether the proof was queued for the configured rollup contract on L1.
     pub queued_for_l1: bool,
+}
+
+/// What the child proves, and what its proof must state.
+enum Statement {
+    /// A block: the block-validator on the guest input, stating these public values.
+    Block(PublicValues),
+    /// A generic job: the uploaded program on its input stream, committing this digest.
+    Program(prover::OutputDigest),
 }
 
 /// The files the child reads and writes, in a directory removed when the stage ends.
 struct Workspace {
     dir: tempfile::TempDir,
+    /// The option that hands the child `input.bin`: `--frame-file` for a guest input
+    /// (one frame), `--input` for a generic job's stream (already framed).
+    input_option: &'static str,
 }
 
 impl Workspace {
-    /// `input` is the guest input's encoding, as stored.
-    fn new(elf: &[u8], input: &[u8]) -> std::io::Result<Self> {
+    /// `input` is the stored input, as stored.
+    fn new(elf: &[u8], input: &[u8], statement: &Statement) -> std::io::Result<Self> {
         let dir = tempfile::Builder::new().prefix("prove-stage-").tempdir()?;
         std::fs::write(dir.path().join("guest.elf"), elf)?;
         std::fs::write(dir.path().join("input.bin"), input)?;
-        Ok(Self { dir })
+        let input_option = match statement {
+            Statement::Block(_) => "--frame-file",
+            Statement::Program(_) => "--input",
+        };
+        Ok(Self { dir, input_option })
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -71,13 +89,23 @@ pub(super) async fn run(
     cancel: &CancellationToken,
     progress: &Arc<AtomicI64>,
 ) -> Result<StageOutcome, StageError> {
-    let (_, bytes) = context.stage_input(stage)?;
-    let (bytes, values) = tokio::task::spawn_blocking(move || {
-        decode_and_validate(&bytes).map(|values| (bytes, values))
+    let (_, bytes) = context.stage_input(stage).await?;
+    let elf = match &stage.program_artifact {
+        Some(artifact) => context.artifact(artifact).await?,
+        None => context.validator.elf().to_vec(),
+    };
+    let generic = stage.program_artifact.is_some();
+    let (elf, bytes, statement) = tokio::task::spawn_blocking(move || {
+        let statement = if generic {
+            Statement::Program(expected_output(&elf, &bytes)?)
+        } else {
+            Statement::Block(decode_and_validate(&bytes)?)
+        };
+        Ok::<_, StageError>((elf, bytes, statement))
     })
     .await
-    .map_err(|e| StageError::Permanent(format!("validating the block panicked: {e}")))??;
-    let workspace = Workspace::new(context.validator.elf(), &bytes)
+    .map_err(|e| StageError::Permanent(format!("checking the input panicked: {e}")))??;
+    let workspace = Workspace::new(&elf, &bytes, &statement)
         .map_err(|e| StageError::Retryable(format!("preparing the prover's files: {e}")))?;
 
     let child = prover_command(context, &workspace)?
@@ -91,24 +119,25 @@ pub(super) async fn run(
     })?;
     let proof = Proof::from_json(&text)
         .map_err(|e| StageError::Permanent(format!("the prover's proof file: {e}")))?;
-    check_statement(&proof, &context.validator.program_id, &values)?;
+    check_statement(&proof, &stage.program_id, &statement)?;
 
-    let proof_artifact = context
-        .artifacts
-        .put(text.as_bytes())
-        .map_err(|e| StageError::Retryable(format!("storing the proof: {e}")))?;
+    let proof_artifact = context.store(text.into_bytes()).await?;
     let rollup = context.config.rollup().map_err(|e| StageError::Permanent(e.to_string()))?;
-    let queued_for_l1 = match rollup {
-        Some(rollup) => crate::l1::queue_proof(
+    let queued_for_l1 = match (rollup, &statement) {
+        (Some(rollup), Statement::Block(values)) => crate::l1::queue_proof(
             &context.store,
             rollup,
-            &values,
+            values,
             &proof,
             Some(stage.job_id.clone()),
         )
         .await
         .map_err(|e| StageError::Retryable(format!("queueing the proof for L1: {e}")))?,
-        None => false,
+        _ => false,
+    };
+    let public_values = match &statement {
+        Statement::Block(values) => Some(public_values_view(values)),
+        Statement::Program(_) => None,
     };
     let result = ProveResult {
         proof_artifact,
@@ -119,13 +148,12 @@ pub(super) async fn run(
         keccak_batches: proof.keccak_batches,
         secp_batches: proof.secp_batches,
         proof_bytes: proof.proof.len(),
-        public_values: public_values_view(&values),
+        public_values,
         queued_for_l1,
     };
     let json = serde_json::to_string(&result)
         .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
-    let artifact =
-        context.artifacts.put(json.as_bytes()).map_err(|e| StageError::Retryable(e.to_string()))?;
+    let artifact = context.store(json.clone().into_bytes()).await?;
     Ok(StageOutcome::Finished { result: json, artifact })
 }
 
@@ -137,6 +165,16 @@ fn decode_and_validate(bytes: &[u8]) -> Result<PublicValues, StageError> {
     Ok(stateless::validate_block(&input)
         .map_err(|e| StageError::Permanent(format!("invalid block: {e}")))?
         .public_values)
+}
+
+/// The digest a generic job's proof must state: the program's own output, from a run
+/// in fast mode (cheap next to proving).
+fn expected_output(elf: &[u8], input: &[u8]) -> Result<prover::OutputDigest, StageError> {
+    let program = vm::Program::from_elf(elf)
+        .map_err(|e| StageError::Permanent(format!("the program's ELF: {e}")))?;
+    let summary = vm::execute_program(&program, input, &vm::ExecutorConfig::default())
+        .map_err(|e| StageError::Permanent(format!("the program faulted: {e}")))?;
+    super::execute::provable(&summary)
 }
 
 /// `prover-service prove` on the workspace's files, with this service's parameters and
@@ -153,7 +191,7 @@ fn prover_command(context: &WorkerContext, workspace: &Workspace) -> Result<Comm
         .arg("prove")
         .arg("--elf")
         .arg(workspace.path("guest.elf"))
-        .arg("--frame-file")
+        .arg(workspace.input_option)
         .arg(workspace.path("input.bin"))
         .arg("--out")
         .arg(workspace.path("proof.json"))
@@ -254,21 +292,26 @@ fn signal_of(status: &std::process::ExitStatus) -> String {
     status.signal().map_or_else(|| "unknown".to_string(), |s| format!("signal {s}"))
 }
 
-/// The proof must be about the block-validator and state this block's public values.
+/// The proof must be about the job's program (the block-validator, or the uploaded
+/// one) and state what it should: the block's public values, or the program's output.
 fn check_statement(
     proof: &Proof,
     program_id: &str,
-    values: &PublicValues,
+    statement: &Statement,
 ) -> Result<(), StageError> {
     if proof.program_id_hex() != program_id {
         return Err(StageError::Permanent(format!(
-            "the proof is for program {}, not the block validator {program_id}",
+            "the proof is for program {}, not the job's {program_id}",
             proof.program_id_hex()
         )));
     }
-    if proof.output.0 != values.commitment().0 {
+    let expected = match statement {
+        Statement::Block(values) => values.commitment().0,
+        Statement::Program(digest) => digest.0,
+    };
+    if proof.output.0 != expected {
         return Err(StageError::Permanent(
-            "the proof states other public values than the block's".to_string(),
+            "the proof states another output than the job's run".to_string(),
         ));
     }
     Ok(())

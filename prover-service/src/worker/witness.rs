@@ -29,9 +29,6 @@ pub(super) async fn run(
             StageError::Permanent(e.to_string())
         }
     })?;
-    let artifact = context
-        .artifacts
-        .put(&input.to_bytes())
-        .map_err(|e| StageError::Retryable(e.to_string()))?;
+    let artifact = context.store(input.to_bytes()).await?;
     Ok(StageOutcome::Next { kind: StageKind::Execute, artifact })
 }

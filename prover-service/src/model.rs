@@ -1,5 +1,5 @@
-//! The service's domain vocabulary: job and stage statuses, stage kinds, modes, and the
-//! job id derived from the idempotency key.
+//! The service's domain vocabulary: job and stage statuses, stage kinds (with the memory
+//! each needs), modes, and the job id derived from the idempotency key.
 
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// A proof part's stage whose children are not all proved yet (stages only).
+    Waiting,
     /// Waiting for a worker (also after a retryable failure or a lost lease).
     Queued,
     /// A worker holds its lease.
@@ -24,12 +26,19 @@ pub enum Status {
 
 impl Status {
     /// Every status, in lifecycle order.
-    pub const ALL: [Self; 5] =
-        [Self::Queued, Self::Running, Self::Succeeded, Self::Failed, Self::Cancelled];
+    pub const ALL: [Self; 6] = [
+        Self::Waiting,
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+    ];
 
     /// The name stored in the database and shown in the API.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::Waiting => "waiting",
             Self::Queued => "queued",
             Self::Running => "running",
             Self::Succeeded => "succeeded",
@@ -49,42 +58,80 @@ impl Status {
     }
 }
 
-/// The stages a job runs through, in order: `witness` (for a block named by number or
-/// hash), `execute`, then `prove` in mode `prove`.
+/// The stages a job runs through: `witness` (for a block named by number or hash), then
+/// `execute`; in mode `prove`, then one stage per part of the proof (each segment, each
+/// precompile batch, each node of the tree, the wrapper), which any worker may claim once
+/// the parts it takes are proved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     /// Fetch the block and its witness from the node and build the guest input.
     Witness,
-    /// Run the block-validator guest in the executor.
+    /// Run the guest in the executor (and, in mode `prove`, plan the proof's parts).
     Execute,
-    /// Prove the block-validator's run down to the wrapper SNARK and verify it, in a
-    /// child process that a cancel kills.
-    Prove,
+    /// Prove one segment of the run.
+    Segment,
+    /// Prove one batch of keccak-f permutations.
+    KeccakBatch,
+    /// Prove one batch of secp256k1 recoveries.
+    SecpBatch,
+    /// Prove one aggregation node over its children's proofs (a leaf, an inner node, or
+    /// the node that links a precompile's batches).
+    Node,
+    /// Prove the wrapper (the root statement), verify the proof, and finish the job.
+    Wrapper,
 }
 
 impl StageKind {
     /// Every stage kind.
-    pub const ALL: [Self; 3] = [Self::Witness, Self::Execute, Self::Prove];
+    pub const ALL: [Self; 7] = [
+        Self::Witness,
+        Self::Execute,
+        Self::Segment,
+        Self::KeccakBatch,
+        Self::SecpBatch,
+        Self::Node,
+        Self::Wrapper,
+    ];
 
     /// The name stored in the database and shown in the API.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Witness => "witness",
             Self::Execute => "execute",
-            Self::Prove => "prove",
+            Self::Segment => "segment",
+            Self::KeccakBatch => "keccak_batch",
+            Self::SecpBatch => "secp_batch",
+            Self::Node => "node",
+            Self::Wrapper => "wrapper",
         }
     }
 
-    /// The most memory a worker needs for this stage, in MiB. `prove`'s figure is its
-    /// measured peak at the default tree configuration (a k = 21 leaf or inner node and
-    /// the k = 22 wrapper: 19.1 GiB on the 2-core reference machine), plus headroom; a
-    /// worker claims only the stages that fit its `max_memory`.
+    /// The stage that proves `part`.
+    pub fn of_part(part: &prover::Part) -> Self {
+        use prover::Part;
+        match part {
+            Part::Segment(_) => Self::Segment,
+            Part::KeccakBatch(_) => Self::KeccakBatch,
+            Part::SecpBatch(_) => Self::SecpBatch,
+            Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode => Self::Node,
+            Part::Wrapper => Self::Wrapper,
+        }
+    }
+
+    /// The most memory a worker needs for this stage, in MiB: the measured peak at the
+    /// default tree configuration on the 2-core reference machine, plus headroom. A
+    /// segment of 2^18 rows peaks at 13.3 GiB, a keccak-f batch (k = 18) at 3.4 GiB, a
+    /// secp256k1 batch (k = 19) at 1.9 GiB, a k = 21 leaf or inner node at 19.1 GiB, the
+    /// wrapper below that. A worker claims only the stages that fit its `max_memory`.
     pub const fn peak_mib(self) -> u64 {
         match self {
             Self::Witness => 512,
             Self::Execute => 1_024,
-            Self::Prove => 20_480,
+            Self::Segment => 14_336,
+            Self::KeccakBatch => 4_096,
+            Self::SecpBatch => 2_560,
+            Self::Node | Self::Wrapper => 20_480,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The `prover-service` command line (`execute`, `prove`, `verify`, `calldata`,
-//! `export-verifier`) on the example guests, the contracts' fixture and bad input.
+//! The `prover-service` command line (`execute`, `prove`, `plan`, `prove-part`, `verify`,
+//! `calldata`, `export-verifier`) on the example guests, the contracts' fixture and bad
+//! input.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use std::process::Command;
@@ -109,6 +110,43 @@ fn prove_refuses_an_unprovable_output_before_proving() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("exactly 32 bytes"), "{stderr}");
     assert!(!dir.path().join("proof.json").exists(), "no proof file is written");
+}
+
+#[test]
+fn plan_lists_the_parts_and_prove_part_refuses_one_the_run_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(&dir, guests::FIBONACCI_DIGEST_ELF);
+    // postcard 20,000u32: two segments of 2^17 rows.
+    let input = ["--frame-hex", "a09c01", "--segment-po2", "17", "--elf"];
+    let out = prover_service().arg("plan").args(input).arg(&elf).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["segments"], 2, "{plan:#}");
+    let parts: Vec<&str> =
+        plan["parts"].as_array().unwrap().iter().map(|p| p["part"].as_str().unwrap()).collect();
+    assert_eq!(parts, ["segment-0", "segment-1", "leaf-0", "leaf-1", "inner-1-0", "wrapper"]);
+    assert_eq!(plan["parts"][4]["children"], serde_json::json!(["leaf-0", "leaf-1"]));
+
+    let out = prover_service()
+        .args(["prove-part", "--part", "segment-2", "--out"])
+        .arg(dir.path().join("segment.snark"))
+        .arg("--keys-dir")
+        .arg(dir.path().join("keys"))
+        .args(input)
+        .arg(&elf)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the run has no segment-2"), "{stderr}");
+    assert!(!dir.path().join("segment.snark").exists(), "nothing is written");
+    let out = prover_service()
+        .args(["prove-part", "--part", "leaf-x", "--out", "x"])
+        .args(input)
+        .arg(&elf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a bad part name is a usage error");
 }
 
 #[test]

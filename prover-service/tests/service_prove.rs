@@ -1,9 +1,10 @@
 //! Mode `prove` through the HTTP API, on anvil and both job-store backends: a block job
-//! runs witness and execute, then waits for a worker whose memory budget fits the
-//! `prove` stage; a second worker process claims it and starts a real prover child; a
+//! runs witness and execute, which plans the proof's parts (segments, precompile batches,
+//! tree nodes, the wrapper), each a stage; they wait for a worker whose memory budget
+//! fits them; a second worker process claims one and starts a real prover child; a
 //! cancel kills that child within seconds (checked on the process itself, not on a
 //! status field), and the job has no proof. A SIGKILLed worker's prover stops too, and
-//! another worker takes the stage over once the lease expires. A generic program job's
+//! another worker takes its part over once the lease expires. A generic program job's
 //! prover proves the uploaded ELF on the job's input stream. A whole block proof takes
 //! hours on a 2-core machine, so the proof itself is left to `make test-e2e`.
 #![allow(clippy::unwrap_used)]
@@ -85,9 +86,9 @@ async fn a_prove_stage_waits_for_memory_and_a_cancel_kills_its_prover() {
             "--keys-dir",
             keys.as_str(),
         ];
-        // This process's worker has 4 GiB: it runs witness and execute, never prove.
+        // This process's worker has 2 GiB: it runs witness and execute, no proof part.
         let server =
-            Process::start("serve", &[common.clone(), vec!["--max-memory", "4GiB"]].concat());
+            Process::start("serve", &[common.clone(), vec!["--max-memory", "2GiB"]].concat());
         let api = server.api().to_string();
         let client = reqwest::Client::new();
         let (status, job) = post(
@@ -99,14 +100,25 @@ async fn a_prove_stage_waits_for_memory_and_a_cancel_kills_its_prover() {
         assert_eq!(status, 201, "{job}");
         assert_eq!(job["progress"]["stages_total"], 3, "witness, execute, prove: {job:#}");
         let id = job["id"].as_str().unwrap().to_string();
-        wait_for(&client, &api, &id, 120, |job| job["stage"] == "prove").await;
+        wait_for(&client, &api, &id, 120, planned).await;
         tokio::time::sleep(Duration::from_millis(600)).await;
         let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
-        assert_eq!(job["status"], "queued", "no worker fits the prove stage: {job:#}");
+        assert_eq!(job["status"], "queued", "no worker fits a proof part: {job:#}");
         let stages = job["stages"].as_array().unwrap();
-        assert_eq!(stages.len(), 3, "{job:#}");
         assert!(stages[..2].iter().all(|s| s["status"] == "succeeded"), "{job:#}");
-        assert!(children_running(server.pid(), "prove").is_empty());
+        let parts = &stages[2..];
+        assert_eq!(job["progress"]["stages_total"], stages.len(), "{job:#}");
+        assert_eq!(job["progress"]["segments"], 2, "a transfer block is two segments: {job:#}");
+        for kind in ["segment", "keccak_batch", "secp_batch", "node", "wrapper"] {
+            assert!(parts.iter().any(|s| s["kind"] == kind), "no {kind} part: {job:#}");
+        }
+        let status_of = |part: &str| {
+            parts.iter().find(|s| s["part"] == part).map(|s| s["status"].clone()).unwrap()
+        };
+        assert_eq!(status_of("segment-0"), "queued");
+        assert_eq!(status_of("leaf-0"), "waiting");
+        assert_eq!(status_of("wrapper"), "waiting");
+        assert!(children_running(server.pid(), "prove-part").is_empty());
         let (status, body) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
         assert_eq!((status, body["error"].as_str()), (409, Some("no_proof")), "{body}");
 
@@ -119,10 +131,10 @@ async fn a_prove_stage_waits_for_memory_and_a_cancel_kills_its_prover() {
             post(&client, &format!("{api}/v1/jobs/{id}/cancel"), &json!({})).await;
         assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
         gone_within(prover, Duration::from_secs(5)).await;
-        assert!(children_running(worker.pid(), "prove").is_empty(), "reaped, not a zombie");
+        assert!(children_running(worker.pid(), "prove-part").is_empty(), "reaped, not a zombie");
         let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
-        let prove = job["stages"].as_array().unwrap().iter().find(|s| s["kind"] == "prove");
-        assert_eq!(prove.unwrap()["status"], "cancelled", "{job:#}");
+        let parts = job["stages"].as_array().unwrap().iter().filter(|s| !s["part"].is_null());
+        assert!(parts.clone().all(|s| s["status"] == "cancelled"), "{job:#}");
         assert!(job["proof"].is_null() && job["l1"].is_null(), "{job:#}");
         let (status, body) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
         assert_eq!((status, body["error"].as_str()), (409, Some("no_proof")), "{body}");
@@ -135,26 +147,43 @@ async fn a_prove_stage_waits_for_memory_and_a_cancel_kills_its_prover() {
         )
         .await;
         let id = job["id"].as_str().unwrap().to_string();
-        wait_for(&client, &api, &id, 120, |job| job["stage"] == "prove").await;
+        wait_for(&client, &api, &id, 120, planned).await;
         let mut worker = worker;
         let orphan = busy_prover_of(&worker).await;
+        let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
+        let stages = job["stages"].as_array().unwrap();
+        let running = stages.iter().find(|s| s["status"] == "running").unwrap()["part"].clone();
         worker.kill();
         gone_within(orphan, Duration::from_secs(5)).await;
+        // The server's worker requeues the part once its lease has expired.
+        let part_of = |job: &serde_json::Value| {
+            job["stages"].as_array().unwrap().iter().find(|s| s["part"] == running).cloned()
+        };
+        wait_for(&client, &api, &id, 30, |job| part_of(job).unwrap()["status"] == "queued").await;
         let successor = Process::start("worker", &common);
         let prover = busy_prover_of(&successor).await;
         let (_, job) = get(&client, &format!("{api}/v1/jobs/{id}")).await;
-        let prove = job["stages"].as_array().unwrap().iter().find(|s| s["kind"] == "prove");
-        assert_eq!(prove.unwrap()["attempts"], 2, "claimed again: {job:#}");
+        let taken = part_of(&job).unwrap();
+        assert_eq!(
+            (&taken["status"], &taken["attempts"]),
+            (&json!("running"), &json!(2)),
+            "{job:#}"
+        );
         post(&client, &format!("{api}/v1/jobs/{id}/cancel"), &json!({})).await;
         gone_within(prover, Duration::from_secs(5)).await;
     }
+}
+
+/// Whether `execute` has planned the job's proof.
+fn planned(job: &serde_json::Value) -> bool {
+    job["progress"]["segments"].as_u64().is_some_and(|n| n > 0)
 }
 
 /// The prover child `worker` starts, once it has used CPU for a while.
 async fn busy_prover_of(worker: &Process) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(30);
     let prover = loop {
-        if let Some(&pid) = children_running(worker.pid(), "prove").first() {
+        if let Some(&pid) = children_running(worker.pid(), "prove-part").first() {
             break pid;
         }
         assert!(Instant::now() < deadline, "the worker started no prover");
@@ -209,9 +238,9 @@ async fn a_generic_program_job_proves_its_uploaded_elf_in_a_child() {
         )
         .await;
         assert_eq!(status, 201, "{job}");
-        assert_eq!(job["progress"]["stages_total"], 2, "execute, prove: {job:#}");
+        assert_eq!(job["progress"]["stages_total"], 2, "execute, the proof: {job:#}");
         let id = job["id"].as_str().unwrap().to_string();
-        wait_for(&client, &api, &id, 60, |job| job["stage"] == "prove").await;
+        wait_for(&client, &api, &id, 60, planned).await;
         let prover = busy_prover_of(&server).await;
 
         // The child proves the uploaded ELF on the framed input.
@@ -223,6 +252,8 @@ async fn a_generic_program_job_proves_its_uploaded_elf_in_a_child() {
             std::fs::read(&args[at + 1]).unwrap()
         };
         assert_eq!(after("--elf"), guests::FIBONACCI_DIGEST_ELF);
+        let part = args.iter().position(|a| a == "--part").map(|at| args[at + 1].clone());
+        assert_eq!(part.as_deref(), Some("segment-0"));
         let framed = prover_service::program::framed_input(vec![], &[vec![0x0a]]).unwrap();
         assert_eq!(after("--input"), framed);
 
@@ -273,10 +304,14 @@ async fn a_program_job_is_proved_through_the_api_and_its_proof_verifies() {
     eprintln!("job ended after {:.0}s: {done:#}", start.elapsed().as_secs_f64());
     assert_eq!(done["status"], "succeeded");
     for stage in done["stages"].as_array().unwrap() {
-        eprintln!("stage {}: {} ms", stage["kind"], stage["duration_ms"]);
+        eprintln!(
+            "stage {} {}: {} ms, attempts {}",
+            stage["kind"], stage["part"], stage["duration_ms"], stage["attempts"]
+        );
     }
     assert_eq!(done["proof"]["segments"], 1, "{done:#}");
-    assert!(workers.iter().all(|w| children_running(w.pid(), "prove").is_empty()));
+    assert_eq!(done["progress"]["segments_proved"], 1, "{done:#}");
+    assert!(workers.iter().all(|w| children_running(w.pid(), "prove-part").is_empty()));
 
     let (status, view) = get(&client, &format!("{api}/v1/jobs/{id}/proof")).await;
     assert_eq!(status, 200, "{view}");

@@ -1,6 +1,6 @@
 //! The job store's queue on both backends (SQLite, and PostgreSQL under `make test`):
-//! claims, leases, expiry, bounded retries with backoff, and concurrent claimers that
-//! never share a stage.
+//! claims, leases, expiry, bounded retries with backoff, concurrent claimers that never
+//! share a stage, and a prove job's parts, each claimable once its children are proved.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use alloy_primitives::B256;
 use prover_service::model::{Mode, StageKind, Status};
-use prover_service::store::{JobStore, NewJob, StageOutcome};
+use prover_service::store::{JobStore, NewJob, PlannedStage, StageOutcome};
 use support::{backends, database_url};
 
 fn job(n: u8, max_attempts: i64) -> NewJob {
@@ -41,26 +41,152 @@ async fn stores() -> Vec<(JobStore, tempfile::TempDir)> {
     stores
 }
 
-/// A worker whose memory budget is below the `prove` stage's peak never claims it; one
-/// with room does, and the claim carries the job's mode.
+/// `part` of kind `kind`, taking `children`.
+fn planned(kind: StageKind, part: &str, children: &[&str]) -> PlannedStage {
+    PlannedStage {
+        kind,
+        part: part.to_string(),
+        children: children.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A plan of two segments, one keccak-f batch, their leaves, an inner node, the keccak
+/// node and the wrapper.
+fn plan() -> StageOutcome {
+    let stages = vec![
+        planned(StageKind::Segment, "segment-0", &[]),
+        planned(StageKind::Segment, "segment-1", &[]),
+        planned(StageKind::KeccakBatch, "keccak-batch-0", &[]),
+        planned(StageKind::Node, "leaf-0", &["segment-0"]),
+        planned(StageKind::Node, "leaf-1", &["segment-1"]),
+        planned(StageKind::Node, "inner-1-0", &["leaf-0", "leaf-1"]),
+        planned(StageKind::Node, "keccak-node", &["inner-1-0", "keccak-batch-0"]),
+        planned(StageKind::Wrapper, "wrapper", &["keccak-node"]),
+    ];
+    StageOutcome::Planned { input: "33".repeat(32), stages }
+}
+
+fn proved(n: u8) -> StageOutcome {
+    StageOutcome::Proved { artifact: format!("{n:02x}").repeat(32) }
+}
+
+/// A prove job already past `witness`: its `execute` stage claimed.
+async fn executing(store: &JobStore, n: u8) -> (String, prover_service::store::ClaimedStage) {
+    let job = NewJob { mode: Mode::Prove, input_artifact: Some("33".repeat(32)), ..job(n, 2) };
+    let (record, _) = store.submit(&job).await.unwrap();
+    let execute = store.claim("planner", 10_000, &[StageKind::Execute]).await.unwrap().unwrap();
+    assert_eq!(execute.job_id, record.id);
+    (record.id, execute)
+}
+
+/// A worker whose memory budget is below a stage's peak never claims it; one with room
+/// does, and the claim carries the job's mode.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_claims_only_the_stages_its_memory_fits() {
     for (store, _dir) in stores().await {
         let (record, _) = store.submit(&NewJob { mode: Mode::Prove, ..job(9, 3) }).await.unwrap();
         let small: Vec<StageKind> =
-            StageKind::ALL.into_iter().filter(|k| k.peak_mib() <= 4_096).collect();
+            StageKind::ALL.into_iter().filter(|k| k.peak_mib() <= 2_048).collect();
         assert_eq!(small, [StageKind::Witness, StageKind::Execute]);
         let witness = store.claim("small", 10_000, &small).await.unwrap().unwrap();
         assert_eq!((witness.kind, witness.mode), (StageKind::Witness, Mode::Prove));
-        let next = StageOutcome::Next { kind: StageKind::Prove, artifact: "22".repeat(32) };
+        let next = StageOutcome::Next { kind: StageKind::Execute, artifact: "33".repeat(32) };
         assert!(store.complete(&witness, "small", 1, &next).await.unwrap());
-        assert!(
-            store.claim("small", 10_000, &small).await.unwrap().is_none(),
-            "prove does not fit"
-        );
+        let execute = store.claim("small", 10_000, &small).await.unwrap().unwrap();
+        assert!(store.complete(&execute, "small", 1, &plan()).await.unwrap());
+        assert!(store.claim("small", 10_000, &small).await.unwrap().is_none(), "no part fits");
         assert!(store.claim("none", 10_000, &[]).await.unwrap().is_none());
-        let prove = store.claim("big", 10_000, &StageKind::ALL).await.unwrap().unwrap();
-        assert_eq!((prove.kind, prove.job_id.as_str()), (StageKind::Prove, record.id.as_str()));
+        let part = store.claim("big", 10_000, &StageKind::ALL).await.unwrap().unwrap();
+        assert_eq!((part.kind, part.job_id.as_str()), (StageKind::Segment, record.id.as_str()));
+        assert_eq!(part.part.as_deref(), Some("segment-0"));
+    }
+}
+
+/// The parts of a planned proof: the bottom row is claimable at once (by several
+/// workers), a node only once all its children are proved (also when the last two
+/// finish at the same moment), with their outputs in order; the job runs while any part
+/// runs and finishes with the wrapper.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planned_proof_runs_each_part_once_its_children_are_proved() {
+    for (store, _dir) in stores().await {
+        let (id, execute) = executing(&store, 20).await;
+        assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
+        let job = store.get(&id).await.unwrap().unwrap();
+        assert_eq!(job.stages.len(), 9, "execute and eight parts");
+        let waiting = job.stages.iter().filter(|s| s.status == Status::Waiting).count();
+        assert_eq!(waiting, 5);
+
+        let claim = |owner: &'static str| {
+            let store = store.clone();
+            async move { store.claim(owner, 10_000, &StageKind::ALL).await.unwrap() }
+        };
+        let base: Vec<_> = [claim("a").await, claim("b").await, claim("c").await]
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
+        let names: Vec<_> = base.iter().map(|s| s.part.clone().unwrap()).collect();
+        assert_eq!(names, ["segment-0", "segment-1", "keccak-batch-0"], "in plan order");
+        assert!(claim("d").await.is_none(), "no node is ready");
+        assert_eq!(store.get(&id).await.unwrap().unwrap().status, Status::Running);
+
+        assert!(store.complete(&base[0], "a", 1, &proved(0xa0)).await.unwrap());
+        let leaf0 = claim("a").await.unwrap();
+        assert_eq!(leaf0.part.as_deref(), Some("leaf-0"));
+        assert_eq!(store.child_outputs(&leaf0).await.unwrap(), ["a0".repeat(32)]);
+        assert!(store.complete(&base[1], "b", 1, &proved(0xa1)).await.unwrap());
+        let leaf1 = claim("b").await.unwrap();
+        assert_eq!(leaf1.part.as_deref(), Some("leaf-1"));
+
+        // Both leaves finish at once: the inner node over them is queued all the same.
+        let (b0, b1) = (proved(0xb0), proved(0xb1));
+        let (left, right) =
+            tokio::join!(store.complete(&leaf0, "a", 1, &b0), store.complete(&leaf1, "b", 1, &b1));
+        assert!(left.unwrap() && right.unwrap());
+        let inner = claim("a").await.unwrap();
+        assert_eq!(inner.part.as_deref(), Some("inner-1-0"));
+        assert_eq!(store.child_outputs(&inner).await.unwrap(), ["b0".repeat(32), "b1".repeat(32)]);
+        assert!(store.complete(&inner, "a", 1, &proved(0xc0)).await.unwrap());
+        assert!(claim("a").await.is_none(), "the keccak node waits for its batch");
+        assert!(store.complete(&base[2], "c", 1, &proved(0xa2)).await.unwrap());
+        let node = claim("c").await.unwrap();
+        assert_eq!(store.child_outputs(&node).await.unwrap(), ["c0".repeat(32), "a2".repeat(32)]);
+        assert!(store.complete(&node, "c", 1, &proved(0xd0)).await.unwrap());
+        let wrapper = claim("a").await.unwrap();
+        assert_eq!(wrapper.kind, StageKind::Wrapper);
+        assert!(store.complete(&wrapper, "a", 1, &finished()).await.unwrap());
+        let done = store.get(&id).await.unwrap().unwrap();
+        assert_eq!(done.status, Status::Succeeded);
+        assert!(done.stages.iter().all(|s| s.status == Status::Succeeded && s.attempts == 1));
+        let order: Vec<_> = done.stages.iter().filter_map(|s| s.part.clone()).collect();
+        assert_eq!(order[..3], ["segment-0", "segment-1", "keccak-batch-0"], "listed as planned");
+    }
+}
+
+/// A part that fails for good fails its job and cancels every other part, waiting ones
+/// included; a cancelled job's waiting parts are cancelled too. Nothing is claimable after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_or_cancelled_proof_leaves_no_part_to_claim() {
+    for (store, _dir) in stores().await {
+        let (id, execute) = executing(&store, 21).await;
+        assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
+        let segment = store.claim("a", 10_000, &StageKind::ALL).await.unwrap().unwrap();
+        let running = store.claim("b", 10_000, &StageKind::ALL).await.unwrap().unwrap();
+        assert!(store.fail(&segment, "a", "the prover failed (1): bad", false, 0).await.unwrap());
+        let failed = store.get(&id).await.unwrap().unwrap();
+        assert_eq!(failed.status, Status::Failed);
+        let open = failed.stages.iter().filter(|s| !s.status.is_final()).count();
+        assert_eq!(open, 0, "{:?}", failed.stages);
+        assert!(!store.heartbeat(&running, "b", 10_000, 0).await.unwrap(), "its lease is gone");
+        assert!(store.claim("c", 10_000, &StageKind::ALL).await.unwrap().is_none());
+
+        let (id, execute) = executing(&store, 22).await;
+        assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
+        store.cancel(&id, "by a test").await.unwrap();
+        let cancelled = store.get(&id).await.unwrap().unwrap();
+        let parts = cancelled.stages.iter().filter(|s| s.part.is_some());
+        assert!(parts.clone().all(|s| s.status == Status::Cancelled));
+        assert_eq!(parts.count(), 8);
+        assert!(store.claim("c", 10_000, &StageKind::ALL).await.unwrap().is_none());
     }
 }
 

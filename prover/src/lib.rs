@@ -33,6 +33,7 @@ pub mod gadgets;
 pub mod keys;
 pub mod node;
 pub mod output;
+pub mod parts;
 mod pipeline;
 pub mod plan;
 pub mod proof;
@@ -42,6 +43,9 @@ pub mod verifier;
 
 pub use keys::{Keys, ParamsSource, TreeConfig};
 pub use output::OutputDigest;
+pub use parts::{
+    plan, prove_part, snark_from_bytes, snark_to_bytes, Part, PartProof, Plan, PlannedPart,
+};
 pub use pipeline::{
     execute, prove, prove_program, prove_with_progress, verify, verify_with_key, wrapper_vk,
     Execution, NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
@@ -94,6 +98,10 @@ pub enum ProveError {
     /// Key generation failed.
     #[error("keygen: {0}")]
     Keys(String),
+    /// A part of a proof could not be proved as asked (it is not in the run's tree, or
+    /// it was given the wrong children).
+    #[error("proof part: {0}")]
+    Part(String),
     /// The finished proof did not pass [`verify`] (never returned as a proof).
     #[error("the finished proof does not verify: {0}")]
     Verify(#[from] VerifyError),

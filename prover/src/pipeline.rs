@@ -160,7 +160,7 @@ impl NodeStats {
     }
 }
 
-fn executor_config(config: &TreeConfig) -> ExecutorConfig {
+pub(crate) fn executor_config(config: &TreeConfig) -> ExecutorConfig {
     ExecutorConfig { segment_po2: config.segment_po2, ..ExecutorConfig::default() }
 }
 
@@ -314,39 +314,19 @@ pub fn prove_program(
         )?;
     }
 
-    let t = Instant::now();
-    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&top), &digest)?;
-    let key_secs = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let params = keys.params(key.config.degree)?;
-    let circuit = build_circuit(
-        CircuitBuilderStage::Prover,
-        NodeKind::Wrapper,
-        key.config,
-        &params,
-        vec![top],
-        Some(&digest),
-    )?
-    .use_break_points(key.break_points.clone());
-    let values = instances(&circuit);
-    let public_inputs = PublicInputs::from_slice(&values)
-        .ok_or(ProveError::Keys("the wrapper's public inputs have the wrong length".into()))?;
-    let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
-    let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
-    drop(key);
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let shape = TreeShape::segments(segments)
         .with_keccak(count(keccak_batches.len()))
         .with_secp(count(secp_batches.len()));
-    let proof = Proof::new(digest, shape, summary.cycles, public_inputs, proof_bytes);
+    let (proof, stats) = prove_wrapper(keys, top, &digest, shape, summary.cycles)?;
     let t = Instant::now();
     verify(&proof, circuits::paging::program_id(program), keys)?;
     progress(Progress::Wrapped { stats, verify_secs: t.elapsed().as_secs_f64() });
     Ok(proof)
 }
 
-/// Proves one leaf or inner node over `children`.
-fn prove_node(
+/// Proves one leaf, inner, keccak or secp node over `children`.
+pub(crate) fn prove_node(
     keys: &Keys,
     kind: NodeKind,
     children: Vec<Snark>,
@@ -363,6 +343,37 @@ fn prove_node(
     let values = instances(&circuit);
     let snark = prove_poseidon(&params, &key.pk, circuit, values, true)?;
     Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
+}
+
+/// Proves the wrapper over the `top` node of a tree of `shape` whose run of `cycles`
+/// committed `digest`: the proof, not yet verified, and the wrapper's figures.
+pub(crate) fn prove_wrapper(
+    keys: &Keys,
+    top: Snark,
+    digest: &OutputDigest,
+    shape: TreeShape,
+    cycles: u64,
+) -> Result<(Proof, NodeStats), ProveError> {
+    let t = Instant::now();
+    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&top), digest)?;
+    let key_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let params = keys.params(key.config.degree)?;
+    let circuit = build_circuit(
+        CircuitBuilderStage::Prover,
+        NodeKind::Wrapper,
+        key.config,
+        &params,
+        vec![top],
+        Some(digest),
+    )?
+    .use_break_points(key.break_points.clone());
+    let values = instances(&circuit);
+    let public_inputs = PublicInputs::from_slice(&values)
+        .ok_or(ProveError::Keys("the wrapper's public inputs have the wrong length".into()))?;
+    let proof_bytes = prove_evm(&params, &key.pk, circuit, &values)?;
+    let stats = NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64());
+    Ok((Proof::new(*digest, shape, cycles, public_inputs, proof_bytes), stats))
 }
 
 /// Proves each of a precompile's `batches` with `prove_batch`, reporting each as

@@ -170,3 +170,48 @@ fn a_program_of_recoveries_is_proved_with_every_recovery_checked() {
     let without = proof.with_shape(TreeShape::segments(1));
     assert!(verify(&without, program_id, &keys).is_err());
 }
+
+/// The same proof made in parts, as a fleet makes it: each part proved by its own call
+/// from the program, the input and its children's SNARKs passed as bytes, the wrapper's
+/// part returning the verified proof. `fibonacci-digest` on 20,000 is one 2^18-row
+/// segment (segment, leaf, wrapper); the structure over more segments and precompile
+/// batches is `prover::parts`' unit tests, and every node part is the monolith's own
+/// `prove_node`.
+#[test]
+#[ignore = "about 25 minutes of proving with cached keys; run by `make test-e2e`"]
+fn a_program_proved_in_parts_gives_a_proof_that_verifies() {
+    let keys = Keys::development(TreeConfig::default());
+    let mut input = InputBuilder::new();
+    input.write(&20_000u32).unwrap();
+    let input = input.into_bytes();
+    let program = vm::Program::from_elf(guests::FIBONACCI_DIGEST_ELF).unwrap();
+    let plan = prover::plan(&program, &input, keys.config()).unwrap();
+    assert_eq!(plan.shape, TreeShape::segments(1));
+    let t = Instant::now();
+    let mut done: std::collections::HashMap<prover::Part, Vec<u8>> = Default::default();
+    let mut proof = None;
+    for planned in plan.parts() {
+        let children = planned
+            .children
+            .iter()
+            .map(|child| prover::snark_from_bytes(&done[child]).unwrap())
+            .collect();
+        let part = planned.part;
+        match prover::prove_part(&program, &input, &keys, part, children).unwrap() {
+            prover::PartProof::Snark(snark) => {
+                done.insert(part, prover::snark_to_bytes(&snark).unwrap());
+            }
+            prover::PartProof::Proof(wrapped) => proof = Some(wrapped),
+        }
+        eprintln!(
+            "[{:>7.1}s, peak {:.0} MiB] {part} proved",
+            t.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+    }
+    let proof = proof.unwrap();
+    let program_id = circuits::paging::program_id(&program);
+    let output = verify(&proof, program_id, &keys).unwrap();
+    assert_eq!(output.digest, plan.digest);
+    assert_eq!(proof.cycles, plan.cycles);
+}

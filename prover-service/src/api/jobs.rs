@@ -57,13 +57,23 @@ pub struct SubmitJob {
 pub struct Progress {
     /// Stages finished.
     pub stages_done: usize,
-    /// Stages the job runs (witness, execute, and prove in mode `prove`; no witness for
-    /// a given input).
+    /// Stages the job runs, as far as known: witness (not for a given input), execute,
+    /// and in mode `prove` one per part of the proof once `execute` planned them (one
+    /// until then).
     pub stages_total: usize,
     /// Guest cycles executed so far by the execute stage.
     pub cycles: i64,
-    /// Segment proofs finished so far by the prove stage.
-    pub segments_proved: i64,
+    /// Segment proofs finished.
+    pub segments_proved: usize,
+    /// Segment proofs the plan has (0 until planned).
+    pub segments: usize,
+    /// Aggregation nodes (leaves, inner nodes, precompile nodes, the wrapper) finished.
+    pub nodes_proved: usize,
+    /// Aggregation nodes the plan has.
+    pub nodes: usize,
+    /// The highest level of the tree with a proved node: 0 for the leaves, then each
+    /// inner level (none before the first leaf).
+    pub node_level: Option<u32>,
 }
 
 /// One stage of a job.
@@ -71,6 +81,9 @@ pub struct Progress {
 pub struct StageView {
     /// The stage.
     pub kind: StageKind,
+    /// The part of the proof it proves (`segment-0`, `keccak-batch-0`, `leaf-0`,
+    /// `inner-1-0`, `keccak-node`, `secp-node`, `wrapper`).
+    pub part: Option<String>,
     /// Where it stands.
     pub status: Status,
     /// Claims so far.
@@ -582,14 +595,15 @@ fn prove_result(job: &JobRecord) -> Option<ProveResult> {
 }
 
 fn view(job: JobRecord) -> JobView {
-    let given_input = job.stages.first().is_some_and(|s| s.kind == StageKind::Execute);
-    let stages_total = usize::from(!given_input) + 1 + usize::from(job.mode == Mode::Prove);
-    let progress_of = |kind: StageKind| {
-        job.stages.iter().filter(|s| s.kind == kind).map(|s| s.progress).max().unwrap_or(0)
-    };
-    let (cycles, segments_proved) =
-        (progress_of(StageKind::Execute), progress_of(StageKind::Prove));
     let stages_done = job.stages.iter().filter(|s| s.status == Status::Succeeded).count();
+    let cycles = job
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Execute)
+        .map(|s| s.progress)
+        .max()
+        .unwrap_or(0);
+    let progress = progress_of(&job, stages_done, cycles);
     let proof = prove_result(&job);
     let result = (job.mode == Mode::Execute)
         .then(|| job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()))
@@ -601,7 +615,7 @@ fn view(job: JobRecord) -> JobView {
         block_number: block.then_some(job.block_number),
         block_hash: block.then(|| job.block_hash.clone()),
         input_digest: (!block).then(|| job.block_hash.clone()),
-        progress: Progress { stages_done, stages_total, cycles, segments_proved },
+        progress,
         proof,
         l1: None,
         attempts: job.stages.iter().map(|s| s.attempts).sum(),
@@ -621,6 +635,40 @@ fn view(job: JobRecord) -> JobView {
     }
 }
 
+/// Stages and the proof's parts done, from the job's stages.
+fn progress_of(job: &JobRecord, stages_done: usize, cycles: i64) -> Progress {
+    let given_input = job.stages.first().is_some_and(|s| s.kind == StageKind::Execute);
+    let planned = job.stages.iter().any(|s| s.part.is_some());
+    let stages_total = if planned {
+        job.stages.len()
+    } else {
+        usize::from(!given_input) + 1 + usize::from(job.mode == Mode::Prove)
+    };
+    let is_node = |s: &&StageRecord| matches!(s.kind, StageKind::Node | StageKind::Wrapper);
+    let proved = |s: &&StageRecord| s.status == Status::Succeeded;
+    let segments = job.stages.iter().filter(|s| s.kind == StageKind::Segment);
+    let nodes = job.stages.iter().filter(is_node);
+    let node_level = nodes
+        .clone()
+        .filter(proved)
+        .filter_map(|s| match s.part.as_deref()?.parse::<prover::Part>().ok()? {
+            prover::Part::Leaf(_) => Some(0),
+            prover::Part::Inner { level, .. } => Some(level),
+            _ => None,
+        })
+        .max();
+    Progress {
+        stages_done,
+        stages_total,
+        cycles,
+        segments_proved: segments.clone().filter(proved).count(),
+        segments: segments.count(),
+        nodes_proved: nodes.clone().filter(proved).count(),
+        nodes: nodes.count(),
+        node_level,
+    }
+}
+
 fn stage_view(stage: StageRecord) -> StageView {
     let duration_ms = match (stage.started_at, stage.finished_at) {
         (Some(start), Some(end)) => Some(end - start),
@@ -628,6 +676,7 @@ fn stage_view(stage: StageRecord) -> StageView {
     };
     StageView {
         kind: stage.kind,
+        part: stage.part,
         status: stage.status,
         attempts: stage.attempts,
         max_attempts: stage.max_attempts,

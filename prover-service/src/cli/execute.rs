@@ -99,18 +99,26 @@ pub(crate) fn build_input(args: &InputArgs) -> anyhow::Result<Vec<u8>> {
     crate::program::framed_input(stream, &frames).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The program in the ELF file `elf`, and its input stream.
+pub(crate) fn load_program(
+    elf: &std::path::Path,
+    input: &InputArgs,
+) -> anyhow::Result<(vm::Program, Vec<u8>)> {
+    let bytes = std::fs::read(elf).with_context(|| format!("reading ELF {}", elf.display()))?;
+    let input = build_input(input)?;
+    let program =
+        vm::Program::from_elf(&bytes).with_context(|| format!("loading ELF {}", elf.display()))?;
+    Ok((program, input))
+}
+
 /// Runs the guest; exits 0 only if it halted with exit code 0.
 pub(crate) fn run(args: &ExecuteArgs) -> anyhow::Result<ExitCode> {
-    let elf =
-        std::fs::read(&args.elf).with_context(|| format!("reading ELF {}", args.elf.display()))?;
-    let input = build_input(&args.input)?;
+    let (program, input) = load_program(&args.elf, &args.input)?;
     let config = ExecutorConfig {
         cycle_limit: args.cycle_limit,
         memory_limit_bytes: args.memory_limit,
         segment_po2: args.segment_po2,
     };
-    let program = vm::Program::from_elf(&elf)
-        .with_context(|| format!("loading ELF {}", args.elf.display()))?;
     let program_id = prover::program_id_hex(&program);
     let summary = vm::execute_program(&program, &input, &config)
         .with_context(|| format!("executing {}", args.elf.display()))?;

@@ -3,6 +3,7 @@
 mod conformance;
 mod execute;
 mod l1;
+mod parts;
 mod prove;
 mod serve;
 
@@ -26,6 +27,12 @@ enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Prove a guest run down to one wrapper SNARK and write the proof file.
     Prove(prove::ProveArgs),
+    /// Print the parts of a run's proof (segments, batches, nodes, wrapper) and their
+    /// children, as JSON.
+    Plan(parts::PlanArgs),
+    /// Prove one part of a run's proof from its children's SNARK files (what a fleet's
+    /// worker runs for each stage).
+    ProvePart(parts::ProvePartArgs),
     /// Verify a proof file for a program; exits 0 only if it verifies.
     Verify(prove::VerifyArgs),
     /// Generate the Solidity verifier of the final SNARK for the configured parameters.
@@ -46,6 +53,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Execute(args) => execute::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Prove(args) => prove::run_prove(&args),
+        Command::Plan(args) => parts::run_plan(&args),
+        Command::ProvePart(args) => parts::run_prove_part(&args),
         Command::Verify(args) => prove::run_verify(&args),
         Command::ExportVerifier(args) => l1::run_export_verifier(&args),
         Command::Calldata(args) => l1::run_calldata(&args),

@@ -66,7 +66,7 @@ pub(crate) struct ProveArgs {
 
 /// Exits the process, from a watcher thread, once its parent has changed (the parent
 /// died and the process was re-parented).
-fn exit_with_parent() {
+pub(super) fn exit_with_parent() {
     let parent = std::os::unix::process::parent_id();
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_millis(250));

@@ -77,6 +77,8 @@ pub struct JobRecord {
 pub struct StageRecord {
     /// The stage kind.
     pub kind: StageKind,
+    /// The proof part it proves (`segment-0`, `leaf-0`, `wrapper`, …), for a part's stage.
+    pub part: Option<String>,
     /// Where it stands.
     pub status: Status,
     /// Claims so far.
@@ -120,8 +122,8 @@ pub enum CancelOutcome {
 const JOB_COLUMNS: &str = "id, chain_id, block_number, block_hash, program_id, mode, priority, \
      status, stage, input_artifact, program_artifact, result, error, created_at, updated_at, \
      finished_at";
-const STAGE_COLUMNS: &str = "kind, status, attempts, max_attempts, progress, error, created_at, \
-     started_at, finished_at, output_artifact";
+const STAGE_COLUMNS: &str = "kind, part, status, attempts, max_attempts, progress, error, \
+     created_at, started_at, finished_at, output_artifact";
 
 impl JobStore {
     /// Submits `job`: creates it with its first stage queued, or, when a job with the
@@ -152,16 +154,16 @@ impl JobStore {
         .rows_affected()
             == 1;
         if inserted {
-            insert_stage(
-                &mut tx,
-                &id,
-                first_stage(job),
-                job.priority,
-                job.max_attempts,
-                job.input_artifact.as_deref(),
-                now,
-            )
-            .await?;
+            let stage = NewStage {
+                kind: first_stage(job),
+                part: None,
+                waiting: false,
+                seq: 0,
+                priority: job.priority,
+                max_attempts: job.max_attempts,
+                input_artifact: job.input_artifact.as_deref(),
+            };
+            insert_stage(&mut tx, &id, &stage, now).await?;
         }
         tx.commit().await?;
         let record = self
@@ -180,7 +182,7 @@ impl JobStore {
         let Some(row) = row else { return Ok(None) };
         let mut job = job_from_row(&row)?;
         let stages = sqlx::query(&format!(
-            "SELECT {STAGE_COLUMNS} FROM stages WHERE job_id = $1 ORDER BY created_at, id"
+            "SELECT {STAGE_COLUMNS} FROM stages WHERE job_id = $1 ORDER BY created_at, seq, id"
         ))
         .bind(id)
         .fetch_all(&self.pool)
@@ -228,30 +230,11 @@ impl JobStore {
     pub async fn cancel(&self, id: &str, reason: &str) -> Result<CancelOutcome, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE jobs SET status = 'cancelled', error = $2, updated_at = $3, finished_at = $3 \
-             WHERE id = $1 AND status IN ('queued', 'running')",
-        )
-        .bind(id)
-        .bind(reason)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 1 {
-            sqlx::query(
-                "UPDATE stages SET status = 'cancelled', lease_owner = NULL, finished_at = $2 \
-                 WHERE job_id = $1 AND status IN ('queued', 'running')",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let updated = end_job(&mut tx, id, Status::Cancelled, reason, now).await?;
         tx.commit().await?;
         match self.get(id).await? {
             None => Ok(CancelOutcome::NotFound),
-            Some(job) if updated == 1 => Ok(CancelOutcome::Cancelled(Box::new(job))),
+            Some(job) if updated => Ok(CancelOutcome::Cancelled(Box::new(job))),
             Some(job) => Ok(CancelOutcome::AlreadyFinal(job.status)),
         }
     }
@@ -289,31 +272,85 @@ fn first_stage(job: &NewJob) -> StageKind {
     }
 }
 
-/// Inserts stage `kind` of `job_id`, queued.
+/// A stage to insert.
+pub(super) struct NewStage<'a> {
+    pub kind: StageKind,
+    /// The proof part, for a part's stage (its id is then `job:part`, else `job:kind`).
+    pub part: Option<&'a str>,
+    /// Inserted `waiting` (its children are not proved yet) rather than `queued`.
+    pub waiting: bool,
+    /// Its place among the job's stages created together (claims follow it).
+    pub seq: i64,
+    pub priority: i64,
+    pub max_attempts: i64,
+    pub input_artifact: Option<&'a str>,
+}
+
+/// The id of `job_id`'s stage of `kind`, or of its stage proving `part`.
+pub(super) fn stage_id(job_id: &str, kind: StageKind, part: Option<&str>) -> String {
+    format!("{job_id}:{}", part.unwrap_or(kind.as_str()))
+}
+
+/// Inserts `stage` of `job_id`.
 pub(super) async fn insert_stage(
     conn: &mut sqlx::AnyConnection,
     job_id: &str,
-    kind: StageKind,
-    priority: i64,
-    max_attempts: i64,
-    input_artifact: Option<&str>,
+    stage: &NewStage<'_>,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO stages (id, job_id, kind, status, priority, attempts, max_attempts, \
-         available_at, input_artifact, progress, created_at) \
-         VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, 0, $6)",
+        "INSERT INTO stages (id, job_id, kind, part, status, priority, attempts, max_attempts, \
+         available_at, input_artifact, progress, created_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, 0, $8, $10)",
     )
-    .bind(format!("{job_id}:{}", kind.as_str()))
+    .bind(stage_id(job_id, stage.kind, stage.part))
     .bind(job_id)
-    .bind(kind.as_str())
-    .bind(priority)
-    .bind(max_attempts)
+    .bind(stage.kind.as_str())
+    .bind(stage.part.map(str::to_string))
+    .bind(if stage.waiting { "waiting" } else { "queued" })
+    .bind(stage.priority)
+    .bind(stage.max_attempts)
     .bind(now)
-    .bind(input_artifact.map(str::to_string))
+    .bind(stage.input_artifact.map(str::to_string))
+    .bind(stage.seq)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Ends job `job_id`, unless it has ended already, as `status` (failed or cancelled)
+/// with `error`, and cancels every stage of it that has not ended: a worker running one
+/// loses its lease at its next heartbeat and stops. Whether the job was still open.
+pub(super) async fn end_job(
+    conn: &mut sqlx::AnyConnection,
+    job_id: &str,
+    status: Status,
+    error: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let ended = sqlx::query(
+        "UPDATE jobs SET status = $2, error = $3, updated_at = $4, finished_at = $4 \
+         WHERE id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(job_id)
+    .bind(status.as_str())
+    .bind(error)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if ended {
+        sqlx::query(
+            "UPDATE stages SET status = 'cancelled', lease_owner = NULL, finished_at = $2 \
+             WHERE job_id = $1 AND status IN ('waiting', 'queued', 'running')",
+        )
+        .bind(job_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    }
+    Ok(ended)
 }
 
 fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
@@ -360,6 +397,7 @@ fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
 fn stage_from_row(row: &AnyRow) -> Result<StageRecord, StoreError> {
     Ok(StageRecord {
         kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+        part: row.try_get("part")?,
         status: parse_status(&row.try_get::<String, _>("status")?)?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,

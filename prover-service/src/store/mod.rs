@@ -16,7 +16,7 @@ use sqlx::AnyPool;
 pub use artifacts::ProgramRecord;
 pub use follow::FollowedBlock;
 pub use jobs::{CancelOutcome, JobPage, JobRecord, NewJob, StageRecord};
-pub use queue::{ClaimedStage, StageOutcome};
+pub use queue::{ClaimedStage, PlannedStage, StageOutcome};
 pub use submissions::{NewSubmission, SentTransaction, SubmissionRecord, SubmissionStatus};
 
 /// Why the store failed.

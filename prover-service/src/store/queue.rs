@@ -3,12 +3,17 @@
 //! died) is queued again, or failed once its attempts are spent; a failed attempt is
 //! retried after an exponential backoff. Every write after the claim is conditional on
 //! the caller still holding the lease, so a stage completes at most once.
+//!
+//! A prove job fans out after `execute` into one stage per part of its proof; a part's
+//! stage waits until the stages of its children have succeeded, and is queued by the
+//! completion that proves its last child (completions of one job are serialized, so
+//! none is missed). A stage that fails for good fails its job and cancels the rest.
 
 use sqlx::Row as _;
 
-use super::jobs::{insert_stage, parse_kind, parse_mode};
+use super::jobs::{end_job, insert_stage, parse_kind, parse_mode, stage_id, NewStage};
 use super::{to_u64, Backend, JobStore, StoreError};
-use crate::model::{now_ms, Mode, StageKind};
+use crate::model::{now_ms, Mode, StageKind, Status};
 
 /// A stage a worker holds.
 #[derive(Debug, Clone)]
@@ -19,6 +24,8 @@ pub struct ClaimedStage {
     pub job_id: String,
     /// What to do.
     pub kind: StageKind,
+    /// The proof part, for a part's stage.
+    pub part: Option<String>,
     /// This claim's number (1 for the first).
     pub attempt: i64,
     /// Claims allowed.
@@ -41,9 +48,34 @@ pub struct ClaimedStage {
     pub program_artifact: Option<String>,
 }
 
+/// A stage of a prove job's plan: a part of the proof and the parts it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStage {
+    /// The stage kind.
+    pub kind: StageKind,
+    /// The part's name.
+    pub part: String,
+    /// Its children's part names, in order.
+    pub children: Vec<String>,
+}
+
 /// How a stage ended well.
 #[derive(Debug, Clone)]
 pub enum StageOutcome {
+    /// Queue the proof's parts, every one reading `input` (the job's input): those
+    /// without children at once, the others once their children are proved.
+    Planned {
+        /// The job's input artifact.
+        input: String,
+        /// The parts, each after its children.
+        stages: Vec<PlannedStage>,
+    },
+    /// A part is proved: its SNARK is `artifact`, and the parts waiting for it may be
+    /// ready.
+    Proved {
+        /// The stored SNARK.
+        artifact: String,
+    },
     /// Queue stage `kind` next, reading `artifact` (this stage's output).
     Next {
         /// The next stage.
@@ -87,9 +119,10 @@ impl JobStore {
             "UPDATE stages SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
              attempts = attempts + 1, started_at = $3, progress = 0 \
              WHERE id = (SELECT id FROM stages WHERE status = 'queued' AND available_at <= $3 \
-                         AND kind IN ({kinds}) ORDER BY priority DESC, created_at, id LIMIT 1 {lock}) \
+                         AND kind IN ({kinds}) ORDER BY priority DESC, created_at, seq, id \
+                         LIMIT 1 {lock}) \
              AND status = 'queued' \
-             RETURNING id, job_id, kind, attempts, max_attempts, input_artifact"
+             RETURNING id, job_id, kind, part, attempts, max_attempts, input_artifact"
         ))
         .bind(owner)
         .bind(now + lease_ms)
@@ -122,6 +155,7 @@ impl JobStore {
         Ok(Some(ClaimedStage {
             id: row.try_get("id")?,
             kind,
+            part: row.try_get("part")?,
             attempt: row.try_get("attempts")?,
             max_attempts: row.try_get("max_attempts")?,
             input_artifact: row.try_get("input_artifact")?,
@@ -170,11 +204,20 @@ impl JobStore {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let artifact = match outcome {
-            StageOutcome::Next { artifact, .. } | StageOutcome::Finished { artifact, .. } => {
-                artifact
-            }
+            StageOutcome::Next { artifact, .. }
+            | StageOutcome::Finished { artifact, .. }
+            | StageOutcome::Proved { artifact } => artifact,
+            StageOutcome::Planned { input, .. } => input,
         };
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // One completion of a job at a time: each then sees the others' children
+            // proved, and the last one queues the part waiting for them.
+            sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+                .bind(&stage.job_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         let updated = sqlx::query(
             "UPDATE stages SET status = 'succeeded', lease_owner = NULL, finished_at = $3, \
              output_artifact = $4, progress = $5, error = NULL \
@@ -194,17 +237,16 @@ impl JobStore {
         }
         match outcome {
             StageOutcome::Next { kind, artifact } => {
-                let max_attempts = stage.max_attempts;
-                insert_stage(
-                    &mut tx,
-                    &stage.job_id,
-                    *kind,
-                    stage.priority,
-                    max_attempts,
-                    Some(artifact),
-                    now,
-                )
-                .await?;
+                let next = NewStage {
+                    kind: *kind,
+                    part: None,
+                    waiting: false,
+                    seq: 0,
+                    priority: stage.priority,
+                    max_attempts: stage.max_attempts,
+                    input_artifact: Some(artifact),
+                };
+                insert_stage(&mut tx, &stage.job_id, &next, now).await?;
                 sqlx::query(
                     "UPDATE jobs SET status = 'queued', stage = $2, input_artifact = $3, \
                      updated_at = $4 WHERE id = $1",
@@ -215,6 +257,62 @@ impl JobStore {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            }
+            StageOutcome::Planned { input, stages } => {
+                for (seq, planned) in (1i64..).zip(stages) {
+                    let new = NewStage {
+                        kind: planned.kind,
+                        part: Some(&planned.part),
+                        waiting: !planned.children.is_empty(),
+                        seq,
+                        priority: stage.priority,
+                        max_attempts: stage.max_attempts,
+                        input_artifact: Some(input),
+                    };
+                    insert_stage(&mut tx, &stage.job_id, &new, now).await?;
+                    let id = stage_id(&stage.job_id, planned.kind, Some(&planned.part));
+                    for (position, child) in (0i64..).zip(&planned.children) {
+                        let kind =
+                            stages.iter().find(|s| &s.part == child).map(|s| s.kind).ok_or_else(
+                                || {
+                                    StoreError::Corrupt(format!(
+                                        "{} takes unplanned {child}",
+                                        planned.part
+                                    ))
+                                },
+                            )?;
+                        sqlx::query(
+                            "INSERT INTO stage_deps (stage_id, dep_id, position) VALUES ($1, $2, $3)",
+                        )
+                        .bind(&id)
+                        .bind(stage_id(&stage.job_id, kind, Some(child)))
+                        .bind(position)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                sqlx::query(
+                    "UPDATE jobs SET status = 'queued', input_artifact = $2, updated_at = $3 \
+                     WHERE id = $1",
+                )
+                .bind(&stage.job_id)
+                .bind(input)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            StageOutcome::Proved { .. } => {
+                sqlx::query(
+                    "UPDATE stages SET status = 'queued', available_at = $2 \
+                     WHERE job_id = $1 AND status = 'waiting' AND NOT EXISTS ( \
+                         SELECT 1 FROM stage_deps d JOIN stages s ON s.id = d.dep_id \
+                         WHERE d.stage_id = stages.id AND s.status <> 'succeeded')",
+                )
+                .bind(&stage.job_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                refresh_job_status(&mut tx, &stage.job_id, now).await?;
             }
             StageOutcome::Finished { result, .. } => {
                 sqlx::query(
@@ -278,18 +376,17 @@ impl JobStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        let status = if retry { "queued" } else { "failed" };
-        sqlx::query(
-            "UPDATE jobs SET status = $2, error = $3, updated_at = $4, \
-             finished_at = CASE WHEN $2 = 'failed' THEN $4 ELSE finished_at END \
-             WHERE id = $1 AND status IN ('queued', 'running')",
-        )
-        .bind(&stage.job_id)
-        .bind(status)
-        .bind(error)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        if retry {
+            sqlx::query("UPDATE jobs SET error = $2, updated_at = $3 WHERE id = $1")
+                .bind(&stage.job_id)
+                .bind(error)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            refresh_job_status(&mut tx, &stage.job_id, now).await?;
+        } else {
+            fail_job(&mut tx, &stage.job_id, error, now).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -311,13 +408,7 @@ impl JobStore {
         .await?
         .rows_affected();
         if updated == 1 {
-            sqlx::query(
-                "UPDATE jobs SET status = 'queued', updated_at = $2 WHERE id = $1 AND status = 'running'",
-            )
-            .bind(&stage.job_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            refresh_job_status(&mut tx, &stage.job_id, now).await?;
         }
         tx.commit().await?;
         Ok(updated == 1)
@@ -338,15 +429,9 @@ impl JobStore {
         .fetch_all(&mut *tx)
         .await?;
         for row in &exhausted {
-            sqlx::query(
-                "UPDATE jobs SET status = 'failed', updated_at = $2, finished_at = $2, \
-                 error = 'the worker was lost (lease expired) on the last attempt' \
-                 WHERE id = $1 AND status IN ('queued', 'running')",
-            )
-            .bind(row.try_get::<String, _>(0)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let job_id: String = row.try_get(0)?;
+            let error = "the worker was lost (lease expired) on the last attempt";
+            fail_job(&mut tx, &job_id, error, now).await?;
         }
         let requeued = sqlx::query(
             "UPDATE stages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, \
@@ -358,16 +443,60 @@ impl JobStore {
         .fetch_all(&mut *tx)
         .await?;
         for row in &requeued {
-            sqlx::query(
-                "UPDATE jobs SET status = 'queued', updated_at = $2 \
-                 WHERE id = $1 AND status = 'running'",
-            )
-            .bind(row.try_get::<String, _>(0)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            refresh_job_status(&mut tx, &row.try_get::<String, _>(0)?, now).await?;
         }
         tx.commit().await?;
         Ok((exhausted.len() + requeued.len()) as u64)
     }
+
+    /// The output artifacts of the stages `stage` takes (its proof part's children), in
+    /// order.
+    pub async fn child_outputs(&self, stage: &ClaimedStage) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.output_artifact, s.status FROM stage_deps d JOIN stages s ON s.id = d.dep_id \
+             WHERE d.stage_id = $1 ORDER BY d.position",
+        )
+        .bind(&stage.id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let artifact: Option<String> = row.try_get(0)?;
+                artifact.ok_or_else(|| {
+                    StoreError::Corrupt(format!("a child of {} has no output", stage.id))
+                })
+            })
+            .collect()
+    }
+}
+
+/// The job is running while one of its stages is, queued otherwise (unless it ended).
+async fn refresh_job_status(
+    conn: &mut sqlx::AnyConnection,
+    job_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET updated_at = $2, status = CASE WHEN EXISTS ( \
+             SELECT 1 FROM stages WHERE job_id = $1 AND status = 'running') \
+             THEN 'running' ELSE 'queued' END \
+         WHERE id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(job_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Fails the job with `error` and cancels its other stages (a running one stops at its
+/// next heartbeat).
+async fn fail_job(
+    conn: &mut sqlx::AnyConnection,
+    job_id: &str,
+    error: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    end_job(conn, job_id, Status::Failed, error, now).await?;
+    Ok(())
 }

@@ -7,7 +7,6 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use abi::io::InputBuilder;
 use serde::{Deserialize, Serialize};
 use stateless::{GuestInput, PublicValues};
 use tokio_util::sync::CancellationToken;
@@ -16,7 +15,7 @@ use vm::{ExecutionSummary, Executor, ExecutorConfig, Program};
 
 use super::{StageError, WorkerContext};
 use crate::model::{Mode, StageKind};
-use crate::store::{ClaimedStage, StageOutcome};
+use crate::store::{ClaimedStage, PlannedStage, StageOutcome};
 
 /// Cycles per slice: about a fifth of a second of the executor.
 const SLICE_CYCLES: u64 = 16 << 20;
@@ -55,11 +54,8 @@ impl BlockValidator {
         progress: &AtomicI64,
         cancel: &CancellationToken,
     ) -> Result<ExecutionSummary, StageError> {
-        let mut stream = InputBuilder::new();
-        stream
-            .write_bytes(&input.to_bytes())
-            .map_err(|e| StageError::Permanent(format!("guest input frame: {e}")))?;
-        run_in_slices(&self.program, stream.into_bytes(), &self.config, progress, cancel)
+        let stream = super::guest_stream(&input.to_bytes())?;
+        run_in_slices(&self.program, stream, &self.config, progress, cancel)
     }
 }
 
@@ -163,14 +159,44 @@ pub(super) async fn run(
     metrics::counter!("prover_cycles_executed_total").increment(result.cycles);
     progress.store(i64::try_from(result.cycles).unwrap_or(i64::MAX), Ordering::Relaxed);
     if stage.mode == Mode::Prove {
-        // The run is one a proof can state: prove the same input.
-        let input = stage.input_artifact.clone().unwrap_or_default();
-        return Ok(StageOutcome::Next { kind: StageKind::Prove, artifact: input });
+        // The run is one a proof can state: plan the proof of the same input.
+        return plan_parts(context, stage).await;
     }
     let json = serde_json::to_string(&result)
         .map_err(|e| StageError::Permanent(format!("encoding the result: {e}")))?;
     let artifact = context.store(json.clone().into_bytes()).await?;
     Ok(StageOutcome::Finished { result: json, artifact })
+}
+
+/// The proof's parts for the stage's program and input (one more run, in trace mode,
+/// which cuts the segments as proving will), each a stage of its own.
+async fn plan_parts(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+) -> Result<StageOutcome, StageError> {
+    let (input_artifact, input) = context.stage_input(stage).await?;
+    let elf = context.program_elf(stage).await?;
+    let generic = stage.program_artifact.is_some();
+    let plan = tokio::task::spawn_blocking(move || {
+        let program = Program::from_elf(&elf)
+            .map_err(|e| StageError::Permanent(format!("the program's ELF: {e}")))?;
+        // The block-validator reads the guest input as one frame.
+        let stream = if generic { input } else { super::guest_stream(&input)? };
+        prover::plan(&program, &stream, &prover::TreeConfig::default())
+            .map_err(|e| StageError::Permanent(format!("planning the proof: {e}")))
+    })
+    .await
+    .map_err(|e| StageError::Permanent(format!("planning panicked: {e}")))??;
+    let stages = plan
+        .parts()
+        .into_iter()
+        .map(|planned| PlannedStage {
+            kind: StageKind::of_part(&planned.part),
+            part: planned.part.to_string(),
+            children: planned.children.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    Ok(StageOutcome::Planned { input: input_artifact.to_string(), stages })
 }
 
 /// The block-validator on the stored guest input, checked against native validation.

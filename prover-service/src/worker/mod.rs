@@ -18,7 +18,7 @@ use crate::artifacts::Artifacts;
 use crate::config::ServiceConfig;
 use crate::model::StageKind;
 use crate::node::NodeClient;
-use crate::store::{ClaimedStage, JobStore, StageOutcome};
+use crate::store::{ClaimedStage, JobStore};
 
 pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
 pub use prove::ProveResult;
@@ -83,6 +83,14 @@ impl WorkerContext {
         })
     }
 
+    /// The ELF the stage's job runs: its uploaded program's, or the block-validator's.
+    async fn program_elf(&self, stage: &ClaimedStage) -> Result<Vec<u8>, StageError> {
+        match &stage.program_artifact {
+            Some(artifact) => self.artifact(artifact).await,
+            None => Ok(self.validator.elf().to_vec()),
+        }
+    }
+
     /// Stores `bytes` (a failure is retryable).
     async fn store(&self, bytes: Vec<u8>) -> Result<String, StageError> {
         self.artifacts
@@ -101,6 +109,15 @@ impl WorkerContext {
             })
             .collect()
     }
+}
+
+/// The block-validator's input stream: the stored guest input as one frame.
+fn guest_stream(guest_input: &[u8]) -> Result<Vec<u8>, StageError> {
+    let mut stream = abi::io::InputBuilder::new();
+    stream
+        .write_bytes(guest_input)
+        .map_err(|e| StageError::Permanent(format!("guest input frame: {e}")))?;
+    Ok(stream.into_bytes())
 }
 
 /// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back
@@ -180,7 +197,11 @@ async fn run_stage(
     let result = match stage.kind {
         StageKind::Witness => witness::run(context, &stage).await,
         StageKind::Execute => execute::run(context, &stage, &cancel, &progress).await,
-        StageKind::Prove => prove::run(context, &stage, &cancel, &progress).await,
+        StageKind::Segment
+        | StageKind::KeccakBatch
+        | StageKind::SecpBatch
+        | StageKind::Node
+        | StageKind::Wrapper => prove::run(context, &stage, &cancel).await,
     };
     let result = if cancel.is_cancelled() { Err(StageError::Cancelled) } else { result };
     heartbeat.abort();
@@ -201,7 +222,7 @@ async fn run_stage(
         }
     };
     let outcome = match &result {
-        Ok(StageOutcome::Next { .. } | StageOutcome::Finished { .. }) => "succeeded",
+        Ok(_) => "succeeded",
         Err(StageError::Cancelled) => "cancelled",
         Err(StageError::Retryable(_)) => "retried",
         Err(StageError::Permanent(_)) => "failed",

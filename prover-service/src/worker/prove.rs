@@ -1,16 +1,16 @@
-//! The `prove` stage: the block-validator's run on the stored guest input (or, for a
-//! generic job, the uploaded program's run on its input stream) is proved down to the
-//! wrapper SNARK in a child process (`prover-service prove`), which a cancel or a lost
-//! lease kills at once; a proof comes back only after `prover::prove` verified it, and
-//! is checked here to state this block's public values (or the program's own output).
-//! With a rollup configured, a block's proof is then queued for L1.
+//! The proving stages: each proves one part of a job's proof (a segment, a precompile
+//! batch, a node of the tree, or the wrapper) in a child process (`prover-service
+//! prove-part`) that a cancel or a lost lease kills at once, from the job's program and
+//! input and its children's SNARKs, read from the artifact store. A part's SNARK goes
+//! back to the store for the part above it, which may run on another machine. The
+//! wrapper's proof comes back only after `prover::prove_part` verified it, and is checked
+//! here to state this block's public values (or the program's own output); with a rollup
+//! configured, a block's proof is then queued for L1.
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 
-use prover::Proof;
+use prover::{Part, Proof};
 use serde::{Deserialize, Serialize};
 use stateless::{GuestInput, PublicValues};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -49,7 +49,7 @@ pub struct ProveResult {
     pub queued_for_l1: bool,
 }
 
-/// What the child proves, and what its proof must state.
+/// What the wrapper's proof must state.
 enum Statement {
     /// A block: the block-validator on the guest input, stating these public values.
     Block(PublicValues),
@@ -63,19 +63,24 @@ struct Workspace {
     /// The option that hands the child `input.bin`: `--frame-file` for a guest input
     /// (one frame), `--input` for a generic job's stream (already framed).
     input_option: &'static str,
+    /// The children's SNARK files, in order.
+    children: Vec<PathBuf>,
 }
 
 impl Workspace {
-    /// `input` is the stored input, as stored.
-    fn new(elf: &[u8], input: &[u8], statement: &Statement) -> std::io::Result<Self> {
+    /// `input` is the job's stored input, as stored; `children` the children's SNARKs.
+    fn new(elf: &[u8], input: &[u8], generic: bool, children: &[Vec<u8>]) -> std::io::Result<Self> {
         let dir = tempfile::Builder::new().prefix("prove-stage-").tempdir()?;
         std::fs::write(dir.path().join("guest.elf"), elf)?;
         std::fs::write(dir.path().join("input.bin"), input)?;
-        let input_option = match statement {
-            Statement::Block(_) => "--frame-file",
-            Statement::Program(_) => "--input",
-        };
-        Ok(Self { dir, input_option })
+        let mut paths = Vec::with_capacity(children.len());
+        for (index, snark) in children.iter().enumerate() {
+            let path = dir.path().join(format!("child-{index}.snark"));
+            std::fs::write(&path, snark)?;
+            paths.push(path);
+        }
+        let input_option = if generic { "--input" } else { "--frame-file" };
+        Ok(Self { dir, input_option, children: paths })
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -87,36 +92,66 @@ pub(super) async fn run(
     context: &WorkerContext,
     stage: &ClaimedStage,
     cancel: &CancellationToken,
-    progress: &Arc<AtomicI64>,
 ) -> Result<StageOutcome, StageError> {
-    let (_, bytes) = context.stage_input(stage).await?;
-    let elf = match &stage.program_artifact {
-        Some(artifact) => context.artifact(artifact).await?,
-        None => context.validator.elf().to_vec(),
-    };
+    let part: Part = stage
+        .part
+        .as_deref()
+        .ok_or_else(|| StageError::Permanent("the stage names no proof part".to_string()))?
+        .parse()
+        .map_err(|e| StageError::Permanent(format!("{e}")))?;
+    let (_, input) = context.stage_input(stage).await?;
+    let elf = context.program_elf(stage).await?;
     let generic = stage.program_artifact.is_some();
-    let (elf, bytes, statement) = tokio::task::spawn_blocking(move || {
-        let statement = if generic {
-            Statement::Program(expected_output(&elf, &bytes)?)
+    let outputs = context
+        .store
+        .child_outputs(stage)
+        .await
+        .map_err(|e| StageError::Retryable(format!("reading the children's proofs: {e}")))?;
+    let mut children = Vec::with_capacity(outputs.len());
+    for artifact in &outputs {
+        children.push(context.artifact(artifact).await?);
+    }
+    let workspace = Workspace::new(&elf, &input, generic, &children)
+        .map_err(|e| StageError::Retryable(format!("preparing the prover's files: {e}")))?;
+    drop(children);
+
+    let child = prover_command(context, &workspace, part)?
+        .spawn()
+        .map_err(|e| StageError::Retryable(format!("starting the prover: {e}")))?;
+    tracing::info!(job = %stage.job_id, %part, pid = child.id(), "prover started");
+    let out = workspace.path("out");
+    let last_line = supervise(child, &stage.job_id, cancel).await?;
+    let bytes = std::fs::read(&out).map_err(|e| {
+        StageError::Permanent(format!("the prover wrote no {part} ({e}); it said: {last_line}"))
+    })?;
+    if part != Part::Wrapper {
+        let artifact = context.store(bytes).await?;
+        return Ok(StageOutcome::Proved { artifact });
+    }
+    finish(context, stage, elf, input, bytes).await
+}
+
+/// The wrapper's proof: checked against what the job's run states, stored, queued for
+/// L1 when it is a block's and a rollup is configured, and summed up as the job's result.
+async fn finish(
+    context: &WorkerContext,
+    stage: &ClaimedStage,
+    elf: Vec<u8>,
+    input: Vec<u8>,
+    proof_file: Vec<u8>,
+) -> Result<StageOutcome, StageError> {
+    let generic = stage.program_artifact.is_some();
+    let statement = tokio::task::spawn_blocking(move || {
+        if generic {
+            expected_output(&elf, &input).map(Statement::Program)
         } else {
-            Statement::Block(decode_and_validate(&bytes)?)
-        };
-        Ok::<_, StageError>((elf, bytes, statement))
+            decode_and_validate(&input).map(Statement::Block)
+        }
     })
     .await
     .map_err(|e| StageError::Permanent(format!("checking the input panicked: {e}")))??;
-    let workspace = Workspace::new(&elf, &bytes, &statement)
-        .map_err(|e| StageError::Retryable(format!("preparing the prover's files: {e}")))?;
-
-    let child = prover_command(context, &workspace)?
-        .spawn()
-        .map_err(|e| StageError::Retryable(format!("starting the prover: {e}")))?;
-    tracing::info!(job = %stage.job_id, pid = child.id(), "prover started");
-    let proof_path = workspace.path("proof.json");
-    let last_line = supervise(child, &stage.job_id, cancel, progress).await?;
-    let text = std::fs::read_to_string(&proof_path).map_err(|e| {
-        StageError::Permanent(format!("the prover wrote no proof ({e}); it said: {last_line}"))
-    })?;
+    let text = String::from_utf8(proof_file)
+        .map_err(|e| StageError::Permanent(format!("the prover's proof file: {e}")))?;
     let proof = Proof::from_json(&text)
         .map_err(|e| StageError::Permanent(format!("the prover's proof file: {e}")))?;
     check_statement(&proof, &stage.program_id, &statement)?;
@@ -177,10 +212,14 @@ fn expected_output(elf: &[u8], input: &[u8]) -> Result<prover::OutputDigest, Sta
     super::execute::provable(&summary)
 }
 
-/// `prover-service prove` on the workspace's files, with this service's parameters and
-/// key cache. The child is killed with its handle (a panicking worker leaves no
+/// `prover-service prove-part` on the workspace's files, with this service's parameters
+/// and key cache. The child is killed with its handle (a panicking worker leaves no
 /// prover) and exits by itself once this process is gone (a killed one leaves none).
-fn prover_command(context: &WorkerContext, workspace: &Workspace) -> Result<Command, StageError> {
+fn prover_command(
+    context: &WorkerContext,
+    workspace: &Workspace,
+    part: Part,
+) -> Result<Command, StageError> {
     let exe = match &context.config.prover_exe {
         Some(exe) => exe.clone(),
         None => std::env::current_exe()
@@ -188,15 +227,20 @@ fn prover_command(context: &WorkerContext, workspace: &Workspace) -> Result<Comm
     };
     let mut command = Command::new(exe);
     command
-        .arg("prove")
+        .arg("prove-part")
+        .arg("--part")
+        .arg(part.to_string())
         .arg("--elf")
         .arg(workspace.path("guest.elf"))
         .arg(workspace.input_option)
         .arg(workspace.path("input.bin"))
         .arg("--out")
-        .arg(workspace.path("proof.json"))
+        .arg(workspace.path("out"))
         // Dies with this worker even when the worker is SIGKILLed.
         .arg("--exit-with-parent");
+    for child in &workspace.children {
+        command.arg("--child").arg(child);
+    }
     if let Some(dir) = &context.config.params_dir {
         command.arg("--params-dir").arg(dir);
     }
@@ -213,13 +257,12 @@ fn prover_command(context: &WorkerContext, workspace: &Workspace) -> Result<Comm
     Ok(command)
 }
 
-/// Waits for the child, logging its progress lines and counting proved segments into
-/// `progress`; kills it as soon as `cancel` fires. Returns its last line.
+/// Waits for the child, logging its lines; kills it as soon as `cancel` fires. Returns
+/// its last line.
 async fn supervise(
     mut child: Child,
     job_id: &str,
     cancel: &CancellationToken,
-    progress: &AtomicI64,
 ) -> Result<String, StageError> {
     let stderr = child.stderr.take();
     let mut last_line = String::new();
@@ -237,9 +280,6 @@ async fn supervise(
             }
             line = next_line(&mut lines) => match line {
                 Some(line) => {
-                    if let Some(done) = segments_proved(&line) {
-                        progress.store(done, Ordering::Relaxed);
-                    }
                     tracing::info!(job = %job_id, "prover: {line}");
                     last_line = line;
                 }
@@ -260,7 +300,7 @@ async fn supervise(
         return Ok(last_line);
     }
     Err(match status.code() {
-        // `prove` exits 1 with its error on its last line: the run has no proof.
+        // `prove-part` exits 1 with its error on its last line: the part has no proof.
         Some(code) => StageError::Permanent(format!("the prover failed ({code}): {last_line}")),
         // Killed by a signal: most often the kernel's OOM killer.
         None => StageError::Retryable(format!(
@@ -278,13 +318,6 @@ async fn next_line(
         Some(lines) => lines.next_line().await.ok().flatten(),
         None => std::future::pending().await,
     }
-}
-
-/// `segment I/N proved …` (the `prove` command's report) gives I.
-fn segments_proved(line: &str) -> Option<i64> {
-    let rest = line.strip_prefix("segment ")?;
-    let (done, rest) = rest.split_once('/')?;
-    rest.contains(" proved").then(|| done.parse().ok()).flatten()
 }
 
 fn signal_of(status: &std::process::ExitStatus) -> String {
@@ -315,16 +348,4 @@ fn check_statement(
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::segments_proved;
-
-    #[test]
-    fn progress_lines_give_the_segments_proved() {
-        assert_eq!(segments_proved("segment 3/7 proved (12.0s, peak 6000 MiB)"), Some(3));
-        assert_eq!(segments_proved("executed: 9 cycles, 2 segments (0.1s)"), None);
-        assert_eq!(segments_proved("segment x/7 proved"), None);
-    }
 }

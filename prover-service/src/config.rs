@@ -88,15 +88,16 @@ pub struct ServiceConfig {
     /// Reverted transactions before a submission fails.
     pub l1_max_attempts: u32,
     /// This process's memory budget for one stage, in MiB: its workers claim only the
-    /// stages whose measured peak fits (none: every stage).
+    /// stages whose measured peak fits (none: every stage). Each worker runs one stage
+    /// at a time, so a process with several workers needs the sum.
     pub max_memory_mib: Option<u64>,
-    /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`) for `prove` stages.
+    /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`) for proving stages.
     /// Without it, INSECURE development parameters are generated from a public seed.
     pub params_dir: Option<PathBuf>,
     /// Where this machine caches proving keys (default `$ZKVM_KEYS_DIR` or
     /// `~/.cache/zk-rollup-prover/keys`).
     pub keys_dir: Option<PathBuf>,
-    /// The `prover-service` executable a `prove` stage runs as its child (default: this
+    /// The `prover-service` executable a proving stage runs as its child (default: this
     /// process's own executable; set it when the service is embedded in another one).
     pub prover_exe: Option<PathBuf>,
 }
@@ -362,7 +363,7 @@ pub struct ConfigArgs {
     /// Proving-key cache directory.
     #[arg(long, env = "PROVER_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
-    /// The `prover-service` executable prove stages run (default: this one).
+    /// The `prover-service` executable proving stages run (default: this one).
     #[arg(long, env = "PROVER_EXE")]
     pub prover_exe: Option<PathBuf>,
 }

@@ -345,16 +345,25 @@ pub(super) async fn submit_job(
         job.block_number = number;
         job.block_hash = hash;
     }
-    // An existing job is answered before the queue is checked or the input stored.
-    if let Some(existing) = existing_or_full(&state, &job).await? {
-        return Ok((StatusCode::OK, Json(full_view(&state, existing).await?)));
+    submit_once(&state, job, new_input).await
+}
+
+/// Submits `job`, storing `input` as its input artifact first: an existing job is
+/// answered before the queue is checked or the input stored.
+async fn submit_once(
+    state: &AppState,
+    mut job: NewJob,
+    input: Option<Vec<u8>>,
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    if let Some(existing) = existing_or_full(state, &job).await? {
+        return Ok((StatusCode::OK, Json(full_view(state, existing).await?)));
     }
-    if let Some(bytes) = new_input {
-        job.input_artifact = Some(super::store_artifact(&state, bytes).await?);
+    if let Some(bytes) = input {
+        job.input_artifact = Some(super::store_artifact(state, bytes).await?);
     }
     let (record, created) = state.store.submit(&job).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(full_view(&state, record).await?)))
+    Ok((status, Json(full_view(state, record).await?)))
 }
 
 /// A generic job: the program (uploaded before, or inline) on its input stream. Its key
@@ -389,7 +398,7 @@ async fn submit_program_job(
         .collect::<Result<Vec<_>, _>>()?;
     let stream = crate::program::framed_input(stream, &frames)
         .map_err(|e| ApiError::unprocessable("bad_input", e))?;
-    let mut job = NewJob {
+    let job = NewJob {
         chain_id: 0,
         block_number: 0,
         block_hash: B256::from_slice(&crate::artifacts::digest(&stream)),
@@ -400,13 +409,7 @@ async fn submit_program_job(
         max_attempts: i64::from(state.config.max_attempts),
         program_artifact: Some(program.elf_artifact),
     };
-    if let Some(existing) = existing_or_full(state, &job).await? {
-        return Ok((StatusCode::OK, Json(full_view(state, existing).await?)));
-    }
-    job.input_artifact = Some(super::store_artifact(state, stream).await?);
-    let (record, created) = state.store.submit(&job).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(full_view(state, record).await?)))
+    submit_once(state, job, Some(stream)).await
 }
 
 /// `text` (hex, `0x` optional) as bytes, or 422 `code` naming `what`.

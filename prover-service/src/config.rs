@@ -87,9 +87,10 @@ pub struct ServiceConfig {
     pub l1_max_fee_gwei: u64,
     /// Reverted transactions before a submission fails.
     pub l1_max_attempts: u32,
-    /// This process's memory budget for one stage, in MiB: its workers claim only the
-    /// stages whose measured peak fits (none: every stage). Each worker runs one stage
-    /// at a time, so a process with several workers needs the sum.
+    /// This process's memory budget, in MiB, shared by all its workers: a worker claims
+    /// only the stages whose measured peak fits beside the stages the others are running
+    /// (none: every stage). Run one process per machine with `--workers N` and the
+    /// machine's memory here.
     pub max_memory_mib: Option<u64>,
     /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`) for proving stages.
     /// Without it, INSECURE development parameters are generated from a public seed.
@@ -353,8 +354,8 @@ pub struct ConfigArgs {
     /// Reverted transactions before a submission fails.
     #[arg(long, env = "PROVER_L1_MAX_ATTEMPTS")]
     pub l1_max_attempts: Option<u32>,
-    /// Memory budget per stage, e.g. `16GiB` or `12000MiB`: only stages whose measured
-    /// peak fits are claimed.
+    /// Memory budget of this process's workers together, e.g. `24GiB` or `12000MiB`: a
+    /// worker claims only stages whose measured peak fits beside the running ones.
     #[arg(long = "max-memory", env = "PROVER_MAX_MEMORY", value_parser = parse_mib)]
     pub max_memory_mib: Option<u64>,
     /// Directory of real KZG parameters for proving (default: INSECURE development ones).

@@ -11,6 +11,7 @@ use std::time::Duration;
 use alloy_primitives::B256;
 use prover_service::model::{Mode, StageKind, Status};
 use prover_service::store::{JobStore, NewJob, PlannedStage, StageOutcome};
+use prover_service::worker::MemoryBudget;
 use support::{backends, database_url};
 
 fn job(n: u8, max_attempts: i64) -> NewJob {
@@ -99,6 +100,29 @@ async fn a_worker_claims_only_the_stages_its_memory_fits() {
         let part = store.claim("big", 10_000, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!((part.kind, part.job_id.as_str()), (StageKind::Segment, record.id.as_str()));
         assert_eq!(part.part.as_deref(), Some("segment-0"));
+    }
+}
+
+/// Workers sharing one machine's budget: while one runs a segment (14 GiB of 16), the
+/// other is offered nothing that does not fit beside it, though segments and a batch are
+/// queued; once the segment ends, the next one is claimed.
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_of_one_process_share_its_memory_budget() {
+    for (store, _dir) in stores().await {
+        let (_, execute) = executing(&store, 21).await;
+        assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
+        let budget = MemoryBudget::new(Some(16 * 1024));
+        let all = StageKind::ALL;
+        let (first, held) = budget.claim(&store, "a", 10_000, &all).await.unwrap().unwrap();
+        assert_eq!(first.part.as_deref(), Some("segment-0"));
+        assert_eq!(budget.reserved_mib(), StageKind::Segment.peak_mib());
+        assert!(
+            budget.claim(&store, "b", 10_000, &all).await.unwrap().is_none(),
+            "a second segment or the 4 GiB batch would pass 16 GiB"
+        );
+        drop(held);
+        let (second, _held) = budget.claim(&store, "b", 10_000, &all).await.unwrap().unwrap();
+        assert_eq!(second.part.as_deref(), Some("segment-1"));
     }
 }
 

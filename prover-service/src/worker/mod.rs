@@ -3,6 +3,7 @@
 //! heartbeat that finds the lease gone (the job was cancelled, or the lease expired and
 //! another worker took over) stops the stage at once.
 
+mod budget;
 mod execute;
 mod prove;
 mod witness;
@@ -20,6 +21,7 @@ use crate::model::StageKind;
 use crate::node::NodeClient;
 use crate::store::{ClaimedStage, JobStore};
 
+pub use budget::{MemoryBudget, Reservation};
 pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
 pub use prove::ProveResult;
 
@@ -100,7 +102,9 @@ impl WorkerContext {
     }
 
     /// The stage kinds this process's workers claim: those whose measured peak memory
-    /// fits `max_memory_mib` (all of them without a budget).
+    /// fits `max_memory_mib` (all of them without a budget). Which of them a worker asks
+    /// for at a given moment also depends on what the process's running stages hold
+    /// ([`MemoryBudget`]).
     pub fn claimable_kinds(&self) -> Vec<StageKind> {
         StageKind::ALL
             .into_iter()
@@ -120,8 +124,9 @@ fn guest_stream(guest_input: &[u8]) -> Result<Vec<u8>, StageError> {
     Ok(stream.into_bytes())
 }
 
-/// Runs `count` workers until `shutdown`; a stage running at shutdown is handed back
-/// without using up an attempt.
+/// Runs `count` workers until `shutdown`, sharing one memory budget
+/// (`max_memory_mib`); a stage running at shutdown is handed back without using up an
+/// attempt.
 pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: CancellationToken) {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_string());
     let claimable = context.claimable_kinds();
@@ -135,10 +140,11 @@ pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: Ca
             );
         }
     }
+    let budget = MemoryBudget::new(context.config.max_memory_mib);
     let mut set = tokio::task::JoinSet::new();
     for index in 0..count {
         let owner = format!("{host}-{}-{index}-{:08x}", std::process::id(), rand_suffix());
-        set.spawn(worker_loop(context.clone(), owner, shutdown.clone()));
+        set.spawn(worker_loop(context.clone(), budget.clone(), owner, shutdown.clone()));
     }
     while set.join_next().await.is_some() {}
 }
@@ -151,7 +157,12 @@ fn rand_suffix() -> u32 {
     nanos ^ std::process::id().rotate_left(16)
 }
 
-async fn worker_loop(context: Arc<WorkerContext>, owner: String, shutdown: CancellationToken) {
+async fn worker_loop(
+    context: Arc<WorkerContext>,
+    budget: Arc<MemoryBudget>,
+    owner: String,
+    shutdown: CancellationToken,
+) {
     let poll = Duration::from_millis(context.config.poll_ms.max(10));
     let kinds = context.claimable_kinds();
     tracing::info!(%owner, "worker started");
@@ -159,8 +170,8 @@ async fn worker_loop(context: Arc<WorkerContext>, owner: String, shutdown: Cance
         if let Err(e) = context.store.requeue_expired().await {
             tracing::warn!(error = %e, "requeueing expired stages failed");
         }
-        match context.store.claim(&owner, context.lease_ms(), &kinds).await {
-            Ok(Some(stage)) => run_stage(&context, &owner, stage, &shutdown).await,
+        match budget.claim(&context.store, &owner, context.lease_ms(), &kinds).await {
+            Ok(Some((stage, _held))) => run_stage(&context, &owner, stage, &shutdown).await,
             Ok(None) => {
                 tokio::select! {
                     () = tokio::time::sleep(poll) => {}

@@ -4,8 +4,8 @@
 //! (`fixtures/wrapper-vk.json`) and the verifier generated from it
 //! (`solidity/Halo2Verifier.sol`).
 //!
-//! About 35 minutes on 2 cores once the leaf and wrapper keys are cached (`ZKVM_KEYS_DIR`),
-//! peak memory about 20 GiB.
+//! About 40 minutes on 2 cores with no key cached, 27 once the leaf, root and wrapper
+//! keys are (`ZKVM_KEYS_DIR`); peak memory 15.5 GiB (the leaf).
 
 use std::error::Error;
 use std::time::Instant;

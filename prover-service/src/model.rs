@@ -114,7 +114,9 @@ impl StageKind {
             Part::Segment(_) => Self::Segment,
             Part::KeccakBatch(_) => Self::KeccakBatch,
             Part::SecpBatch(_) => Self::SecpBatch,
-            Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode => Self::Node,
+            Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode | Part::Root => {
+                Self::Node
+            }
             Part::Wrapper => Self::Wrapper,
         }
     }

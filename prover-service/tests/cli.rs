@@ -124,7 +124,10 @@ fn plan_lists_the_parts_and_prove_part_refuses_one_the_run_lacks() {
     assert_eq!(plan["segments"], 2, "{plan:#}");
     let parts: Vec<&str> =
         plan["parts"].as_array().unwrap().iter().map(|p| p["part"].as_str().unwrap()).collect();
-    assert_eq!(parts, ["segment-0", "segment-1", "leaf-0", "leaf-1", "inner-1-0", "wrapper"]);
+    assert_eq!(
+        parts,
+        ["segment-0", "segment-1", "leaf-0", "leaf-1", "inner-1-0", "root", "wrapper"]
+    );
     assert_eq!(plan["parts"][4]["children"], serde_json::json!(["leaf-0", "leaf-1"]));
 
     let out = prover_service()

@@ -56,13 +56,15 @@ pub struct TreeConfig {
     pub inner_k: u32,
     /// Children per inner node (the tree's arity above the leaves).
     pub arity: usize,
+    /// log2 rows of the root's circuit (the columns follow).
+    pub root_k: u32,
     /// The smallest log2 rows the wrapper may have; it grows until one column suffices.
     pub wrapper_min_k: u32,
     /// The largest log2 rows the wrapper may have (memory); past it, it takes columns.
     pub wrapper_max_k: u32,
     /// Bits of the range-check table of the leaves and inner nodes (below their `k`).
     pub lookup_bits: usize,
-    /// Bits of the wrapper's range-check table (below `wrapper_min_k`).
+    /// Bits of the root's and the wrapper's range-check tables (below `wrapper_min_k`).
     pub wrapper_lookup_bits: usize,
     /// The keccak-f circuit's shape: rows, permutations per batch proof, part width and
     /// lookup columns.
@@ -78,6 +80,7 @@ impl Default for TreeConfig {
             leaf_k: 21,
             inner_k: 21,
             arity: 2,
+            root_k: 22,
             wrapper_min_k: 21,
             wrapper_max_k: 22,
             lookup_bits: 20,
@@ -289,13 +292,14 @@ impl Keys {
             NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => {
                 (self.config.inner_k, self.config.lookup_bits)
             }
+            NodeKind::Root => (self.config.root_k, self.config.wrapper_lookup_bits),
             NodeKind::Wrapper => (self.config.wrapper_min_k, self.config.wrapper_lookup_bits),
         }
     }
 
     /// The key of a `kind` node over `children` (whose protocols fix the circuit), from the
     /// memory cache, the disk cache, or a fresh keygen. `digest` is any output digest (the
-    /// wrapper's constraints do not depend on its value).
+    /// root's constraints do not depend on its value).
     pub fn node_key(
         &self,
         kind: NodeKind,

@@ -18,10 +18,11 @@
 //! each segment is proved by the VM segment circuit; a **leaf** aggregation circuit
 //! verifies each segment proof; **inner** nodes verify `arity` node proofs each and
 //! constrain, in-circuit, that every child starts where the one before it ended and that
-//! only the last one halted; the **wrapper** verifies the top node with one advice
-//! column, proves the root statement (the initial chains, a halt with exit code 0, no
-//! unproved precompile call, the output chain of the committed digest) and exposes
-//! `program_id` and the digest. The KZG accumulator of every proof below it is folded into
+//! only the last one halted; the **root** verifies the top node, proves the root
+//! statement (the initial chains, a halt with exit code 0, no unproved precompile call,
+//! the output chain of the committed digest) and exposes `program_id` and the digest; the
+//! **wrapper** verifies the root with one advice column (every column of it costs gas on
+//! L1) and exposes the same. The KZG accumulator of every proof below it is folded into
 //! the wrapper's public inputs, and [`verify`] checks it with one pairing.
 //!
 //! What a proof states: "the program whose initial memory has Poseidon root `program_id`

@@ -11,11 +11,17 @@
 //!   for the secp256k1 recovery batches and the secp chain
 //!   ([`crate::gadgets::precompile`]). Each exposes the same `accumulator ‖ boundary`,
 //!   with its chain discharged.
-//! - The **wrapper** verifies the top node, proves the root statement
+//! - The **root** verifies the top node, proves the root statement
 //!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
-//!   digest_lo` (12 + 3 fields). It is configured with one advice column at the smallest
-//!   `k` that fits, because every column of it costs gas on L1, up to a `k` whose proof
-//!   still fits in memory; past that it takes more columns.
+//!   digest_lo` (12 + 3 fields). Verifying the top node takes millions of cells, so the
+//!   root has a fixed `k` and as many columns as they need (2 at 2^22).
+//! - The **wrapper** verifies the root and exposes the root's public inputs again, with
+//!   the accumulator folded into its own. It is the proof the EVM verifier checks, and
+//!   every committed polynomial of it costs an `ecMul` on L1, so it has **one advice
+//!   column** at the smallest `k` that holds it: with a single column, halo2-base looks
+//!   its range checks up in that column itself, so there is no lookup advice column
+//!   either. The root's 2 columns are what make this fit at 2^22 (verifying the leaf
+//!   directly in one column needs 2^23 rows, whose proof does not fit in 24 GiB).
 
 use circuits::chains::Chain;
 use circuits::Fr;
@@ -56,6 +62,9 @@ pub enum NodeKind {
     /// Verifies the top node and the secp256k1 batch proofs, and links their chains.
     Secp,
     /// Verifies the top node and proves the root statement.
+    Root,
+    /// Verifies the root in one advice column and exposes its statement: the proof the
+    /// EVM verifier checks.
     Wrapper,
 }
 
@@ -64,9 +73,11 @@ impl NodeKind {
     pub fn child_layout(self) -> BoundaryLayout {
         match self {
             NodeKind::Leaf => BoundaryLayout::SEGMENT,
-            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp | NodeKind::Wrapper => {
-                BoundaryLayout::node(ACCUMULATOR_LIMBS)
-            }
+            NodeKind::Inner
+            | NodeKind::Keccak
+            | NodeKind::Secp
+            | NodeKind::Root
+            | NodeKind::Wrapper => BoundaryLayout::node(ACCUMULATOR_LIMBS),
         }
     }
 
@@ -76,7 +87,7 @@ impl NodeKind {
             NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => {
                 NODE_PUBLIC_INPUTS
             }
-            NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
+            NodeKind::Root | NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
         }
     }
 
@@ -87,6 +98,7 @@ impl NodeKind {
             NodeKind::Inner => "inner",
             NodeKind::Keccak => "keccak",
             NodeKind::Secp => "secp",
+            NodeKind::Root => "root",
             NodeKind::Wrapper => "wrapper",
         }
     }
@@ -97,7 +109,7 @@ impl NodeKind {
         match self {
             NodeKind::Keccak => Some(Chain::Keccak),
             NodeKind::Secp => Some(Chain::Secp),
-            NodeKind::Leaf | NodeKind::Inner | NodeKind::Wrapper => None,
+            NodeKind::Leaf | NodeKind::Inner | NodeKind::Root | NodeKind::Wrapper => None,
         }
     }
 }
@@ -105,8 +117,8 @@ impl NodeKind {
 /// Why a node's circuit could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
-    /// A node needs at least one child; the wrapper exactly one; a keccak or secp node
-    /// the top node and at least one batch.
+    /// A node needs at least one child; the root and the wrapper exactly one; a keccak or
+    /// secp node the top node and at least one batch.
     #[error("a {kind} node cannot take {children} children")]
     Children {
         /// The node's kind name.
@@ -117,8 +129,8 @@ pub enum NodeError {
     /// A child has fewer public inputs than its layout reads.
     #[error("child {0} has too few public inputs for its layout")]
     ChildInstances(usize),
-    /// The wrapper needs the output digest.
-    #[error("the wrapper needs the program's output digest")]
+    /// The root needs the output digest.
+    #[error("the root needs the program's output digest")]
     MissingDigest,
 }
 
@@ -135,13 +147,13 @@ pub fn build_circuit(
 ) -> Result<AggregationCircuit, NodeError> {
     let count = children.len();
     if count == 0
-        || (kind == NodeKind::Wrapper && count != 1)
+        || (matches!(kind, NodeKind::Root | NodeKind::Wrapper) && count != 1)
         || (kind.discharged_chain().is_some() && count < 2)
     {
         return Err(NodeError::Children { kind: kind.name(), children: count });
     }
     let digest = match (kind, digest) {
-        (NodeKind::Wrapper, None) => return Err(NodeError::MissingDigest),
+        (NodeKind::Root, None) => return Err(NodeError::MissingDigest),
         (_, digest) => digest,
     };
     let mut circuit = AggregationCircuit::new::<SHPLONK>(
@@ -151,8 +163,18 @@ pub fn build_circuit(
         children,
         VerifierUniversality::None,
     );
-    let layout = kind.child_layout();
     let previous = circuit.previous_instances().clone();
+    if kind == NodeKind::Wrapper {
+        // The root's statement, bound to its proof by the verification above, goes public
+        // again after the SDK's accumulator.
+        let statement = previous[0]
+            .get(ACCUMULATOR_LIMBS..WRAPPER_PUBLIC_INPUTS)
+            .ok_or(NodeError::ChildInstances(0))?
+            .to_vec();
+        circuit.builder.assigned_instances[0].extend(statement);
+        return Ok(circuit);
+    }
+    let layout = kind.child_layout();
     // A precompile node's children after the first are batch proofs, not nodes.
     let chain = kind.discharged_chain();
     let nodes = if chain.is_some() { &previous[..1] } else { &previous[..] };
@@ -177,7 +199,7 @@ pub fn build_circuit(
         whole = discharge_chain(ctx, range.gate(), &whole, chain, &batches);
     }
     let exposed = match digest {
-        Some(digest) if kind == NodeKind::Wrapper => {
+        Some(digest) if kind == NodeKind::Root => {
             root_statement(ctx, &range, &whole, digest).to_instances()
         }
         _ => whole.to_instances(),
@@ -187,11 +209,11 @@ pub fn build_circuit(
     Ok(circuit)
 }
 
-/// Sizes a circuit built for keygen: `k` as given for leaves and inner nodes (the columns
-/// follow), and for the wrapper the smallest `k` from `k` up at which one advice column
-/// holds every cell, but at most `max_k`: past that the proof does not fit in memory
-/// (a 2^23-row wrapper proof was killed at 23 GiB on the 24 GiB machine), so the wrapper
-/// takes a second column instead.
+/// Sizes a circuit built for keygen: `k` as given for the tree's nodes and the root (the
+/// columns follow), and for the wrapper the smallest `k` from `k` up at which one advice
+/// column holds every cell, but at most `max_k`: past that the proof does not fit in
+/// memory (a 2^23-row proof was killed at 23 GiB on the 24 GiB machine), so the wrapper
+/// would take a second column instead.
 pub fn size_circuit(
     circuit: &mut AggregationCircuit,
     kind: NodeKind,

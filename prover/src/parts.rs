@@ -56,7 +56,9 @@ pub enum Part {
     KeccakNode,
     /// The node that links the secp256k1 batches to the execution.
     SecpNode,
-    /// The wrapper: the root statement, and the proof itself.
+    /// The root: the root statement over the top node.
+    Root,
+    /// The wrapper over the root: the proof itself.
     Wrapper,
 }
 
@@ -74,6 +76,7 @@ impl Part {
             Part::Inner { .. } => Some(NodeKind::Inner),
             Part::KeccakNode => Some(NodeKind::Keccak),
             Part::SecpNode => Some(NodeKind::Secp),
+            Part::Root => Some(NodeKind::Root),
             Part::Wrapper => Some(NodeKind::Wrapper),
             Part::Segment(_) | Part::KeccakBatch(_) | Part::SecpBatch(_) => None,
         }
@@ -90,6 +93,7 @@ impl fmt::Display for Part {
             Part::Inner { level, index } => write!(f, "inner-{level}-{index}"),
             Part::KeccakNode => f.write_str("keccak-node"),
             Part::SecpNode => f.write_str("secp-node"),
+            Part::Root => f.write_str("root"),
             Part::Wrapper => f.write_str("wrapper"),
         }
     }
@@ -97,7 +101,7 @@ impl fmt::Display for Part {
 
 /// A name that names no part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` names no part (segment-N, keccak-batch-N, secp-batch-N, leaf-N, inner-L-N, keccak-node, secp-node or wrapper)")]
+#[error("`{0}` names no part (segment-N, keccak-batch-N, secp-batch-N, leaf-N, inner-L-N, keccak-node, secp-node, root or wrapper)")]
 pub struct BadPartName(String);
 
 impl FromStr for Part {
@@ -109,6 +113,7 @@ impl FromStr for Part {
         let part = match name {
             "keccak-node" => Part::KeccakNode,
             "secp-node" => Part::SecpNode,
+            "root" => Part::Root,
             "wrapper" => Part::Wrapper,
             _ => {
                 if let Some(i) = name.strip_prefix("segment-") {
@@ -196,7 +201,8 @@ impl Plan {
                 top = node;
             }
         }
-        parts.push(PlannedPart { part: Part::Wrapper, children: vec![top] });
+        parts.push(PlannedPart { part: Part::Root, children: vec![top] });
+        parts.push(PlannedPart { part: Part::Wrapper, children: vec![Part::Root] });
         parts
     }
 }
@@ -233,8 +239,9 @@ pub fn plan(program: &Program, input: &[u8], config: &TreeConfig) -> Result<Plan
 
 /// Proves `part` of `program`'s run on `input` over its `children`' SNARKs, in the order
 /// [`Plan::parts`] lists them. A segment or batch part re-runs the program in trace mode;
-/// a node part needs only its children; the wrapper's part re-runs the plan and returns
-/// the proof once [`crate::verify`] accepted it.
+/// a node part needs only its children; the root's part re-runs the plan for the digest
+/// its statement checks, and the wrapper's part re-runs it and returns the proof once
+/// [`crate::verify`] accepted it.
 pub fn prove_part(
     program: &Program,
     input: &[u8],
@@ -277,18 +284,22 @@ pub fn prove_part(
             let key = keys.secp_key()?;
             Ok(PartProof::Snark(precompiles::secp256k1::prove_batch(&params, &key, batch)?.snark))
         }
+        Part::Root => {
+            let plan = plan(program, input, config)?;
+            let top = only_child(part, children)?;
+            let (snark, _) = prove_node(keys, NodeKind::Root, vec![top], &plan.digest)?;
+            Ok(PartProof::Snark(snark))
+        }
         Part::Wrapper => {
             let plan = plan(program, input, config)?;
-            let [top] = <[Snark; 1]>::try_from(children).map_err(|children| {
-                ProveError::Part(format!("the wrapper takes one child, {} given", children.len()))
-            })?;
-            let (proof, _) = prove_wrapper(keys, top, &plan.digest, plan.shape, plan.cycles)?;
+            let root = only_child(part, children)?;
+            let (proof, _) = prove_wrapper(keys, root, &plan.digest, plan.shape, plan.cycles)?;
             crate::verify(&proof, circuits::paging::program_id(program), keys)?;
             Ok(PartProof::Proof(proof))
         }
         Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode => {
             let kind = part.node_kind().ok_or_else(|| missing(part))?;
-            // Only the wrapper's constraints read the digest.
+            // Only the root's constraints read the digest.
             let (snark, _) = prove_node(keys, kind, children, &OutputDigest([0; 32]))?;
             Ok(PartProof::Snark(snark))
         }
@@ -318,6 +329,14 @@ pub fn snark_from_bytes(bytes: &[u8]) -> Result<Snark, ProveError> {
     snark_codec()
         .deserialize(bytes)
         .map_err(|e| ProveError::Part(format!("a child's SNARK does not decode: {e}")))
+}
+
+/// The one child of a root or wrapper part.
+fn only_child(part: Part, children: Vec<Snark>) -> Result<Snark, ProveError> {
+    let [child] = <[Snark; 1]>::try_from(children).map_err(|children| {
+        ProveError::Part(format!("the {part} takes one child, {} given", children.len()))
+    })?;
+    Ok(child)
 }
 
 fn missing(part: Part) -> ProveError {
@@ -394,7 +413,9 @@ mod tests {
             let name = planned.part.to_string();
             assert_eq!(name.parse::<Part>(), Ok(planned.part), "{name}");
         }
-        for bad in ["segment-01", "segment-", "inner-1", "inner-1-x", "node", "leaf--1", ""] {
+        for bad in
+            ["segment-01", "segment-", "inner-1", "inner-1-x", "node", "leaf--1", "root-0", ""]
+        {
             assert!(bad.parse::<Part>().is_err(), "{bad}");
         }
     }
@@ -440,8 +461,10 @@ mod tests {
             vec![Part::Inner { level: 2, index: 0 }, Part::KeccakBatch(0)]
         );
         assert_eq!(children(Part::SecpNode), vec![Part::KeccakNode, Part::SecpBatch(0)]);
-        assert_eq!(children(Part::Wrapper), vec![Part::SecpNode]);
-        assert_eq!(plan_of(1, 0, 0, 2).parts().last().unwrap().children, vec![Part::Leaf(0)]);
+        assert_eq!(children(Part::Root), vec![Part::SecpNode]);
+        assert_eq!(children(Part::Wrapper), vec![Part::Root]);
+        let single = plan_of(1, 0, 0, 2).parts();
+        assert_eq!(single[single.len() - 2].children, vec![Part::Leaf(0)]);
     }
 
     #[test]

@@ -151,7 +151,12 @@ impl NodeStats {
         Self {
             k: key.config.degree,
             advice: key.config.num_advice,
-            lookup_advice: key.config.num_lookup_advice,
+            // With one advice column, halo2-base looks up in that column: no lookup column.
+            lookup_advice: if key.config.num_advice == 1 {
+                0
+            } else {
+                key.config.num_lookup_advice
+            },
             fixed: key.config.num_fixed,
             committed_polys: circuits::snark::committed_polys(key.pk.get_vk()),
             key_secs,
@@ -252,7 +257,7 @@ pub fn prove_program(
     // The circuits refuse a broken link; checking it here first gives a typed error.
     Boundary::link(&boundaries)?;
 
-    // Leaves, then inner levels, then the wrapper.
+    // Leaves, then inner levels, then the precompile nodes, the root and the wrapper.
     let mut nodes = Vec::with_capacity(segment_snarks.len());
     let total = segment_snarks.len();
     for (index, snark) in segment_snarks.into_iter().enumerate() {
@@ -318,14 +323,17 @@ pub fn prove_program(
     let shape = TreeShape::segments(segments)
         .with_keccak(count(keccak_batches.len()))
         .with_secp(count(secp_batches.len()));
-    let (proof, stats) = prove_wrapper(keys, top, &digest, shape, summary.cycles)?;
+    let (root, stats) = prove_node(keys, NodeKind::Root, vec![top], &digest)?;
+    progress(Progress::Node { kind: "root", level: 0, index: 0, total: 1, stats });
+    let (proof, stats) = prove_wrapper(keys, root, &digest, shape, summary.cycles)?;
     let t = Instant::now();
     verify(&proof, circuits::paging::program_id(program), keys)?;
     progress(Progress::Wrapped { stats, verify_secs: t.elapsed().as_secs_f64() });
     Ok(proof)
 }
 
-/// Proves one leaf, inner, keccak or secp node over `children`.
+/// Proves one leaf, inner, keccak, secp or root node over `children` (only the root reads
+/// `digest`).
 pub(crate) fn prove_node(
     keys: &Keys,
     kind: NodeKind,
@@ -337,25 +345,31 @@ pub(crate) fn prove_node(
     let key_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let params = keys.params(key.config.degree)?;
-    let circuit =
-        build_circuit(CircuitBuilderStage::Prover, kind, key.config, &params, children, None)?
-            .use_break_points(key.break_points.clone());
+    let circuit = build_circuit(
+        CircuitBuilderStage::Prover,
+        kind,
+        key.config,
+        &params,
+        children,
+        Some(digest),
+    )?
+    .use_break_points(key.break_points.clone());
     let values = instances(&circuit);
     let snark = prove_poseidon(&params, &key.pk, circuit, values, true)?;
     Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
 }
 
-/// Proves the wrapper over the `top` node of a tree of `shape` whose run of `cycles`
+/// Proves the wrapper over the `root` of a tree of `shape` whose run of `cycles`
 /// committed `digest`: the proof, not yet verified, and the wrapper's figures.
 pub(crate) fn prove_wrapper(
     keys: &Keys,
-    top: Snark,
+    root: Snark,
     digest: &OutputDigest,
     shape: TreeShape,
     cycles: u64,
 ) -> Result<(Proof, NodeStats), ProveError> {
     let t = Instant::now();
-    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&top), digest)?;
+    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&root), digest)?;
     let key_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let params = keys.params(key.config.degree)?;
@@ -364,8 +378,8 @@ pub(crate) fn prove_wrapper(
         NodeKind::Wrapper,
         key.config,
         &params,
-        vec![top],
-        Some(digest),
+        vec![root],
+        None,
     )?
     .use_break_points(key.break_points.clone());
     let values = instances(&circuit);
@@ -467,7 +481,9 @@ pub fn wrapper_vk(
         let vk = keys.node_vk(kind, &level)?;
         level = vec![placeholder(keys, &vk, Placeholder::Node(kind))?];
     }
-    keys.node_vk_with_config(NodeKind::Wrapper, &level)
+    let root_vk = keys.node_vk(NodeKind::Root, &level)?;
+    let root = placeholder(keys, &root_vk, Placeholder::Node(NodeKind::Root))?;
+    keys.node_vk_with_config(NodeKind::Wrapper, &[root])
 }
 
 /// Checks `proof` for the program `program_id` and returns what it states.

@@ -173,16 +173,16 @@ fn a_program_of_recoveries_is_proved_with_every_recovery_checked() {
 
 /// The same proof made in parts, as a fleet makes it: each part proved by its own call
 /// from the program, the input and its children's SNARKs passed as bytes, the wrapper's
-/// part returning the verified proof. `fibonacci-digest` on 20,000 is one 2^18-row
-/// segment (segment, leaf, wrapper); the structure over more segments and precompile
-/// batches is `prover::parts`' unit tests, and every node part is the monolith's own
-/// `prove_node`.
+/// part returning the verified proof. `fibonacci-digest` on 10,000 is one 2^17-row
+/// segment (segment, leaf, root, wrapper: the contracts fixture's tree, so its keys are
+/// shared); the structure over more segments and precompile batches is
+/// `prover::parts`' unit tests, and every node part is the monolith's own `prove_node`.
 #[test]
-#[ignore = "about 25 minutes of proving with cached keys; run by `make test-e2e`"]
+#[ignore = "about 30 minutes of proving with cached keys; run by `make test-e2e`"]
 fn a_program_proved_in_parts_gives_a_proof_that_verifies() {
-    let keys = Keys::development(TreeConfig::default());
+    let keys = Keys::development(TreeConfig { segment_po2: 17, ..TreeConfig::default() });
     let mut input = InputBuilder::new();
-    input.write(&20_000u32).unwrap();
+    input.write(&10_000u32).unwrap();
     let input = input.into_bytes();
     let program = vm::Program::from_elf(guests::FIBONACCI_DIGEST_ELF).unwrap();
     let plan = prover::plan(&program, &input, keys.config()).unwrap();

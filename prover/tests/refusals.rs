@@ -71,11 +71,12 @@ fn a_part_outside_the_run_or_with_the_wrong_children_is_refused_before_proving()
     let input = frame_u32(20_000);
     let plan = prover::plan(&program, &input, &config()).unwrap();
     assert_eq!(plan.shape.segments, 2);
-    // Parts the run does not have, and a wrapper without its child: refused before any
-    // parameters or keys are made.
+    // Parts the run does not have, and a root or wrapper without its child: refused before
+    // any parameters or keys are made.
     let refused = |part| prover::prove_part(&program, &input, &keys, part, vec![]);
     assert!(matches!(refused(prover::Part::Segment(2)), Err(ProveError::Part(_))));
     assert!(matches!(refused(prover::Part::KeccakBatch(0)), Err(ProveError::Part(_))));
+    assert!(matches!(refused(prover::Part::Root), Err(ProveError::Part(_))));
     assert!(matches!(refused(prover::Part::Wrapper), Err(ProveError::Part(_))));
     assert!(matches!(
         prover::snark_from_bytes(b"not a snark"),

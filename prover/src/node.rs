@@ -69,7 +69,8 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    /// Where a child's boundary sits among its public inputs.
+    /// Where a child's boundary sits among its public inputs (the wrapper reads none: it
+    /// re-exposes the root's statement, at the same offset).
     pub fn child_layout(self) -> BoundaryLayout {
         match self {
             NodeKind::Leaf => BoundaryLayout::SEGMENT,

@@ -2,8 +2,8 @@
 //! proof, keygen and proving time, permutations proved per second, peak memory, and the
 //! cells an `AggregationCircuit` needs to verify one batch proof.
 //!
-//! `KECCAK_BENCH_SHAPES` lists shapes as `k:part_width:lookup_columns`, comma-separated
-//! (default `18:6:8`); each proves a full batch of random states (as many as fit).
+//! `KECCAK_BENCH_SHAPES` lists shapes as `k:part_width:groups`, comma-separated
+//! (default `18:6:4`); each proves a full batch of random states (as many as fit).
 //! Development KZG parameters are generated once and cached.
 #![allow(clippy::unwrap_used)]
 
@@ -14,7 +14,7 @@ use circuits::peak_rss_mib;
 use circuits::snark::aggregation_cost;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use precompiles::keccak::{
-    circuit::helper_count, keygen, layout::SlotLayout, prove_batch, KeccakBatch, KeccakCircuit,
+    circuit::helper_count, keygen, layout::PermLayout, prove_batch, KeccakBatch, KeccakCircuit,
     KeccakParams,
 };
 use precompiles::Fr;
@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 
 fn main() {
     let shapes: Vec<(u32, usize, usize)> = std::env::var("KECCAK_BENCH_SHAPES")
-        .unwrap_or_else(|_| "18:6:8".into())
+        .unwrap_or_else(|_| "18:6:4".into())
         .split(',')
         .filter_map(|s| {
             let v: Vec<usize> = s.split(':').filter_map(|x| x.trim().parse().ok()).collect();
@@ -30,14 +30,14 @@ fn main() {
         })
         .collect();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    for (k, part_width, lookup_columns) in shapes {
-        let shape = KeccakParams::fitting(k, part_width, lookup_columns);
-        let layout = SlotLayout::new(shape);
+    for (k, part_width, groups) in shapes {
+        let shape = KeccakParams::fitting(k, part_width, groups);
+        let layout = PermLayout::new(shape);
         let mut cs = ConstraintSystem::default();
         KeccakCircuit::configure_with_params(&mut cs, shape);
         let queries: usize = cs.advice_queries().len() + cs.fixed_queries().len();
         println!(
-            "shape k={k} part_width={part_width} lookup_columns={lookup_columns}: {} advice ({} LogUp helpers + running sum), {} fixed, {} selectors, {} halo2 lookups, degree {}, {queries} queries, {} blinding rows",
+            "shape k={k} part_width={part_width} groups={groups}: {} advice ({} LogUp helpers + running sum), {} fixed, {} selectors, {} halo2 lookups, degree {}, {queries} queries, {} blinding rows",
             cs.num_advice_columns(),
             helper_count(shape),
             cs.num_fixed_columns(),
@@ -47,8 +47,12 @@ fn main() {
             cs.blinding_factors() + 1
         );
         println!(
-            "  {} permutations per proof; {} rows per permutation (round block {} rows, tail {})",
-            shape.capacity, layout.rows, layout.round.rows, layout.tail.rows
+            "  {} permutations per proof; {} rows per permutation in its group ({} slots of {} rows), {} rows of its chain block",
+            shape.capacity,
+            layout.rows,
+            precompiles::keccak::layout::SLOTS,
+            layout.slot_rows,
+            precompiles::keccak::layout::CHAIN_ROWS
         );
         let params = dev_params(k).unwrap();
         let t = Instant::now();

@@ -2,7 +2,7 @@
 
 mod support;
 
-use precompiles::keccak::{layout::SlotLayout, KeccakBatch, KeccakCircuit, KeccakParams};
+use precompiles::keccak::{layout::PermLayout, KeccakBatch, KeccakCircuit, KeccakParams};
 use precompiles::Fr;
 use support::{circuit, failures, shape, states};
 
@@ -36,20 +36,22 @@ fn an_empty_batch_proves_the_chain_unchanged() {
 
 #[test]
 fn the_production_shapes_fit_their_rows() {
-    for (k, part_width, lookup_columns) in [(18, 6, 16), (19, 6, 16), (18, 6, 8)] {
-        let shape = KeccakParams::fitting(k, part_width, lookup_columns);
-        let layout = SlotLayout::new(shape);
+    for (k, part_width, groups) in [(18, 6, 4), (19, 6, 4), (18, 6, 5)] {
+        let shape = KeccakParams::fitting(k, part_width, groups);
+        let layout = PermLayout::new(shape);
         assert!(layout.rows_needed() <= precompiles::keccak::circuit::usable_rows(shape));
         assert!(KeccakCircuit::keygen(shape).is_ok(), "{shape:?}");
     }
-    assert!(KeccakParams::fitting(18, 6, 16).capacity >= 200);
+    assert!(KeccakParams::fitting(18, 6, 4).capacity >= 200);
 }
 
 #[test]
 fn shapes_that_do_not_fit_are_refused() {
-    let too_many = KeccakParams { capacity: 3, ..shape() };
+    let too_many = KeccakParams { capacity: 4, ..shape() };
     assert!(KeccakCircuit::keygen(too_many).is_err());
-    let table_too_large = KeccakParams { k: 12, capacity: 1, part_width: 6, lookup_columns: 16 };
+    let uneven = KeccakParams { capacity: 3, ..shape() };
+    assert!(KeccakCircuit::keygen(uneven).is_err());
+    let table_too_large = KeccakParams { k: 13, capacity: 2, part_width: 6, groups: 2 };
     assert!(KeccakCircuit::keygen(table_too_large).is_err());
     let batch = KeccakBatch::new(states(3, 3), Fr::from(0));
     assert!(KeccakCircuit::new(shape(), &batch).is_err());

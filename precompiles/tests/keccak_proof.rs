@@ -1,4 +1,4 @@
-//! A real SHPLONK proof of a keccak batch (2^12 rows, two permutations) verifies, and
+//! A real SHPLONK proof of a keccak batch (2^13 rows, two permutations) verifies, and
 //! refuses other public inputs and a changed proof byte.
 
 mod support;

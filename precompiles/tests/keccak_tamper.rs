@@ -4,10 +4,9 @@
 mod support;
 
 use precompiles::keccak::layout::{
-    chi_index, input_index, output_index, rho_index, theta_index, SlotLayout, ACTIVE_ROW, A_ROW,
-    B_ROW, CHAIN_OUT_ROW, D_ROW, IOTA_INDEX, POSEIDON_BASE,
+    pi_inverse, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW, POSEIDON_BASE,
 };
-use precompiles::keccak::spec::{self, digits, parity, pi, RHO_OFFSETS, ROUND_CONSTANTS};
+use precompiles::keccak::spec::{self, digits, parity, RHO_OFFSETS, ROUND_CONSTANTS};
 use precompiles::keccak::tables::Table;
 use precompiles::keccak::{KeccakCircuit, KeccakColumn};
 use precompiles::Fr;
@@ -15,13 +14,13 @@ use support::*;
 
 struct Fixture {
     circuit: KeccakCircuit,
-    layout: SlotLayout,
+    layout: PermLayout,
     inputs: Vec<[u64; 25]>,
 }
 
 fn fixture() -> Fixture {
     let inputs = states(2, 42);
-    Fixture { circuit: circuit(inputs.clone()), layout: SlotLayout::new(shape()), inputs }
+    Fixture { circuit: circuit(inputs.clone()), layout: PermLayout::new(shape()), inputs }
 }
 
 impl Fixture {
@@ -35,8 +34,24 @@ impl Fixture {
         failures(&self.circuit.with_cells(&changes))
     }
 
-    fn round(&self, slot: usize, t: usize) -> spec::RoundTrace {
-        spec::rounds(&self.inputs[slot]).swap_remove(t)
+    fn round(&self, perm: usize, t: usize) -> spec::RoundTrace {
+        spec::rounds(&self.inputs[perm]).swap_remove(t)
+    }
+
+    fn row(&self, perm: usize, slot: SlotKind) -> usize {
+        slot_row(&self.layout, perm, slot)
+    }
+
+    fn part(&self, perm: usize, slot: SlotKind, c: usize) -> (KeccakColumn, usize) {
+        part_cells(&self.layout, perm, slot, c).0
+    }
+
+    fn value(&self, perm: usize, slot: SlotKind, i: usize) -> (KeccakColumn, usize) {
+        value_cell(&self.layout, perm, slot, i)
+    }
+
+    fn chain_row(&self, perm: usize) -> usize {
+        self.layout.chain_row(perm)
     }
 }
 
@@ -57,88 +72,93 @@ fn shift(x: Fr, by: i64) -> Fr {
     }
 }
 
+fn pow_sparse(lane: u64) -> Fr {
+    (0..64).filter(|z| (lane >> z) & 1 == 1).map(pow7).sum()
+}
+
 #[test]
-fn theta_column_parity_sum() {
+fn theta_column_sum() {
     let f = fixture();
-    let t = 3;
-    let p = part(&f.layout.round, theta_index(2), 0);
-    let digit = f.round(0, t).column_sums[2][p.offset];
-    let (input, _) = part_cells(p, round_row(&f.layout, 0, t, 0));
+    let slot = SlotKind::Theta(3, 2);
+    let digit = f.round(0, 3).column_sums[2][0];
+    let input = f.part(0, slot, 0);
     let found = f.tampered(&[(input, shift(f.get(input), same_parity(digit)))]);
-    assert_fails(&found, "theta column sum", Some(round_row(&f.layout, 0, t, 0)), &[]);
+    assert_fails(&found, "theta input", Some(f.row(0, slot)), &[]);
+}
+
+#[test]
+fn theta_rotated() {
+    let f = fixture();
+    let slot = SlotKind::Theta(3, 2);
+    let cell = f.value(1, slot, 1);
+    let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
+    assert_fails(&found, "theta rotated", Some(f.row(1, slot)), &["theta D"]);
 }
 
 #[test]
 fn theta_d() {
     let f = fixture();
-    let cell = (KeccakColumn::Lane, round_row(&f.layout, 0, 3, D_ROW + 1));
+    let cell = f.value(0, SlotKind::Theta(3, 1), 2);
     let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
-    assert_fails(&found, "theta D", None, &["rho input"]);
+    assert_fails(&found, "theta D", Some(f.row(0, SlotKind::Theta(3, 1))), &["copy"]);
 }
 
 #[test]
 fn rho_input() {
     let f = fixture();
-    let t = 5;
-    let p = part(&f.layout.round, rho_index(7), 0);
-    let digit = f.round(1, t).theta[7][p.offset];
-    let (input, _) = part_cells(p, round_row(&f.layout, 1, t, 0));
+    let (t, k) = (5, 7);
+    let slot = SlotKind::Rho(t, k);
+    let digit = f.round(1, t).theta[pi_inverse(k)][0];
+    let input = f.part(1, slot, 0);
     let found = f.tampered(&[(input, shift(f.get(input), same_parity(digit)))]);
-    assert_fails(&found, "rho input", Some(round_row(&f.layout, 1, t, 0)), &[]);
+    assert_fails(&found, "rho input", Some(f.row(1, slot)), &[]);
 }
 
 #[test]
 fn rho_rotation() {
     let f = fixture();
-    let t = 5;
-    let trace = f.round(0, t);
-    let wrong = parity(&trace.theta[7]).rotate_left(RHO_OFFSETS[7] as u32 + 1);
-    let cell = (KeccakColumn::LaneB, round_row(&f.layout, 0, t, B_ROW + pi(7)));
+    let (t, k) = (5, 7);
+    let i = pi_inverse(k);
+    let wrong = parity(&f.round(0, t).theta[i]).rotate_left(RHO_OFFSETS[i] as u32 + 1);
+    let cell = f.value(0, SlotKind::Rho(t, k), 0);
     let found = f.tampered(&[(cell, pow_sparse(wrong))]);
-    assert_fails(&found, "rho-pi output", Some(round_row(&f.layout, 0, t, 0)), &["chi input"]);
+    assert_fails(&found, "lane output", Some(f.row(0, SlotKind::Rho(t, k))), &["chi input"]);
 }
 
 #[test]
 fn pi_placement() {
     let f = fixture();
-    let t = 9;
-    let a = (KeccakColumn::LaneB, round_row(&f.layout, 0, t, B_ROW + pi(7)));
-    let b = (KeccakColumn::LaneB, round_row(&f.layout, 0, t, B_ROW + pi(8)));
+    let a = f.value(0, SlotKind::Rho(9, 7), 1);
+    let b = f.value(0, SlotKind::Rho(9, 8), 1);
     let found = f.tampered(&[(a, f.get(b)), (b, f.get(a))]);
-    assert_fails(&found, "rho-pi output", None, &["chi input"]);
+    assert_fails(&found, "copy", None, &["rho input"]);
 }
 
 #[test]
 fn chi_input() {
     let f = fixture();
-    let t = 6;
-    let p = part(&f.layout.round, chi_index(3), 0);
-    let digit = f.round(0, t).chi_digits[3][p.offset];
+    let (t, j) = (6, 3);
+    let digit = f.round(0, t).chi_digits[j][0];
     // Digits with the same χ value: {0, 3, 4} → 0 and {1, 2} → 1.
     let other: i64 = match digit {
         0 => 3,
-        3 => 0,
-        4 => 0,
+        3 | 4 => 0,
         1 => 2,
         _ => 1,
     };
-    let (input, _) = part_cells(p, round_row(&f.layout, 0, t, 0));
+    let input = f.part(0, SlotKind::Chi(t, j), 0);
     let found = f.tampered(&[(input, shift(f.get(input), other - i64::from(digit)))]);
-    assert_fails(&found, "chi input", Some(round_row(&f.layout, 0, t, 0)), &[]);
+    assert_fails(&found, "chi input", Some(f.row(0, SlotKind::Chi(t, j))), &[]);
 }
 
 #[test]
 fn chi_output() {
     let f = fixture();
-    let cell = (KeccakColumn::Lane, round_row(&f.layout, 0, 7, A_ROW + 4));
-    let bit = f.round(0, 7).a[4] & 1;
+    let slot = SlotKind::Chi(6, 4);
+    let cell = f.value(0, slot, 0);
+    let bit = f.round(0, 6).out[4] & 1;
     let found = f.tampered(&[(cell, shift(f.get(cell), if bit == 1 { -1 } else { 1 }))]);
-    assert_fails(
-        &found,
-        "chi output",
-        Some(round_row(&f.layout, 0, 6, 0)),
-        &["theta column sum", "rho input"],
-    );
+    assert_fails(&found, "lane output", Some(f.row(0, slot)), &["theta input", "copy"]);
 }
 
 /// Round `t`'s lane-0 ρ parts recomputed as if ι had not been applied.
@@ -150,34 +170,33 @@ fn iota_round_constant() {
     assert_ne!(trace.iota_in, 0);
     let without: [u8; 64] =
         std::array::from_fn(|z| trace.theta[0][z] - digits(ROUND_CONSTANTS[t - 1])[z]);
-    let base = round_row(&f.layout, 0, t, 0);
+    let slot = SlotKind::Rho(t, 0);
     let mut changes = Vec::new();
-    for p in &f.layout.round.decompositions[rho_index(0)].parts {
+    for (c, p) in slot.parts(shape().part_width).iter().enumerate() {
         let d: Vec<u64> =
             without[p.offset..p.offset + p.width].iter().map(|&x| u64::from(x)).collect();
         let (i, o) = Table::Parity.entry(&d);
-        let (input, output) = part_cells(*p, base);
+        let (input, output) = part_cells(&f.layout, 0, slot, c);
         changes.push((input, Fr::from(i)));
         changes.push((output, Fr::from(o)));
     }
     let found = f.tampered(&changes);
-    assert_fails(&found, "rho input", Some(base), &["rho-pi output"]);
+    assert_fails(&found, "rho input", Some(f.row(0, slot)), &["lane output"]);
 }
 
 #[test]
 fn iota_on_the_output() {
     let f = fixture();
-    let p = part(&f.layout.tail, IOTA_INDEX, 0);
-    let (input, _) = part_cells(p, tail_row(&f.layout, 0, 0));
+    let input = f.part(0, SlotKind::Iota, 0);
     let found = f.tampered(&[(input, f.get(input) + Fr::from(2))]);
-    assert_fails(&found, "iota output", Some(tail_row(&f.layout, 0, 0)), &[]);
+    assert_fails(&found, "iota input", Some(f.row(0, SlotKind::Iota)), &[]);
 }
 
 #[test]
 fn lookup_of_an_idle_cell() {
     let f = fixture();
     let idle = f.layout.rows_needed() + 3;
-    let found = f.tampered(&[((KeccakColumn::Output(0), idle), Fr::one())]);
+    let found = f.tampered(&[((KeccakColumn::Output(0, 0), idle), Fr::one())]);
     assert_fails(&found, "logup", None, &[]);
 }
 
@@ -186,70 +205,87 @@ fn lookup_of_a_part_wider_than_its_tag() {
     let f = fixture();
     let t = 2;
     let trace = f.round(0, t);
-    let base = round_row(&f.layout, 0, t, 0);
     // Move one unit from the next part's lowest digit into this part, above its width: the
     // lane's sum stays the same, only the width check can object.
-    let (lane, j) = (0..25)
-        .flat_map(|i| (0..8).map(move |j| (i, j)))
-        .find(|&(i, j)| {
-            let parts = &f.layout.round.decompositions[rho_index(i)].parts;
-            j + 1 < parts.len() && trace.theta[i][parts[j + 1].offset] >= 1
+    let (k, c) = (0..25)
+        .flat_map(|k| (0..8).map(move |c| (k, c)))
+        .find(|&(k, c)| {
+            let parts = SlotKind::Rho(t, k).parts(shape().part_width);
+            c + 1 < parts.len() && trace.theta[pi_inverse(k)][parts[c + 1].offset] >= 1
         })
         .expect("a non-zero digit");
-    let parts = &f.layout.round.decompositions[rho_index(lane)].parts;
-    let (low, _) = part_cells(parts[j], base);
-    let (high, _) = part_cells(parts[j + 1], base);
+    let slot = SlotKind::Rho(t, k);
+    let parts = slot.parts(shape().part_width);
+    let low = f.part(0, slot, c);
+    let high = f.part(0, slot, c + 1);
     let found =
-        f.tampered(&[(low, f.get(low) + pow7(parts[j].width)), (high, f.get(high) - Fr::one())]);
+        f.tampered(&[(low, f.get(low) + pow7(parts[c].width)), (high, f.get(high) - Fr::one())]);
     assert_fails(&found, "logup", None, &[]);
 }
 
 #[test]
 fn lookup_of_a_wrong_parity() {
     let f = fixture();
-    let p = part(&f.layout.round, theta_index(1), 0);
-    let base = round_row(&f.layout, 0, 3, 0);
-    let (_, output) = part_cells(p, base);
-    let digit = digits(f.round(0, 3).c[1])[p.offset];
+    let slot = SlotKind::Theta(3, 1);
+    let (_, output) = part_cells(&f.layout, 0, slot, 0);
+    let digit = digits(f.round(0, 3).c[1])[0];
     let found = f.tampered(&[(output, shift(f.get(output), if digit == 1 { -1 } else { 1 }))]);
-    assert_fails(&found, "logup", None, &["theta D"]);
+    assert_fails(&found, "logup", None, &["lane output"]);
 }
 
 #[test]
 fn input_binding() {
     let f = fixture();
-    let p = part(&f.layout.tail, input_index(3), 2);
-    let (input, output) = part_cells(p, tail_row(&f.layout, 0, 0));
-    let bits = (f.inputs[0][3] >> p.offset) & 0xf ^ 1;
-    let (i, o) = Table::Bin.entry(&(0..4).map(|b| (bits >> b) & 1).collect::<Vec<_>>());
+    let cell = f.value(0, SlotKind::BinIn(3), 1);
+    let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
+    assert_fails(&found, "input binding", Some(f.row(0, SlotKind::BinIn(3))), &["output binding"]);
+}
+
+#[test]
+fn input_lane_bits() {
+    let f = fixture();
+    let slot = SlotKind::BinIn(3);
+    let (input, output) = part_cells(&f.layout, 1, slot, 2);
+    let part = slot.parts(shape().part_width)[2];
+    let bits = (f.inputs[1][3] >> part.offset) & ((1 << part.width) - 1) ^ 1;
+    let (i, o) = Table::Bin.entry(&(0..part.width).map(|b| (bits >> b) & 1).collect::<Vec<_>>());
     let found = f.tampered(&[(input, Fr::from(i)), (output, Fr::from(o))]);
-    assert_fails(&found, "input binding", Some(tail_row(&f.layout, 0, 0)), &["chain element"]);
+    assert_fails(&found, "input binding", Some(f.row(1, slot)), &["lane output"]);
 }
 
 #[test]
 fn output_binding() {
     let f = fixture();
-    let p = part(&f.layout.tail, output_index(3), 5);
-    let (input, output) = part_cells(p, tail_row(&f.layout, 1, 0));
-    let out = spec::keccak_f(&f.inputs[1])[3];
-    let bits = (out >> p.offset) & 0xf ^ 4;
-    let (i, o) = Table::Bin.entry(&(0..4).map(|b| (bits >> b) & 1).collect::<Vec<_>>());
-    let found = f.tampered(&[(input, Fr::from(i)), (output, Fr::from(o))]);
-    assert_fails(&found, "output binding", Some(tail_row(&f.layout, 1, 0)), &["chain element"]);
+    let cell = f.value(1, SlotKind::BinOut(3), 2);
+    let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
+    assert_fails(&found, "output binding", Some(f.row(1, SlotKind::BinOut(3))), &["copy"]);
+}
+
+#[test]
+fn output_lane_copy() {
+    let f = fixture();
+    let slot = SlotKind::BinOut(5);
+    let out = spec::keccak_f(&f.inputs[0])[5];
+    let cell = f.value(0, slot, 0);
+    let found = f.tampered(&[(cell, pow_sparse(out ^ 1))]);
+    assert_fails(&found, "copy", None, &["lane output"]);
 }
 
 #[test]
 fn chain_element() {
     let f = fixture();
-    let cell = (KeccakColumn::Chain, f.layout.slot_row(0) + POSEIDON_BASE + 5 * 28);
+    let cell = (KeccakColumn::Chain, f.chain_row(0) + POSEIDON_BASE + 5 * 28);
     let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
     assert_fails(&found, "chain element", None, &["chain element hashed"]);
+    let value = (KeccakColumn::Chain, f.chain_row(1) + POSEIDON_BASE + 16 * 28 + 2);
+    let found = f.tampered(&[(value, f.get(value) + Fr::one())]);
+    assert_fails(&found, "chain element", None, &["copy"]);
 }
 
 #[test]
 fn chain_poseidon_state() {
     let f = fixture();
-    let cell = (KeccakColumn::State(1), f.layout.slot_row(0) + POSEIDON_BASE + 2 * 28 + 5);
+    let cell = (KeccakColumn::State(1), f.chain_row(0) + POSEIDON_BASE + 2 * 28 + 5);
     let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
     assert_fails(&found, "poseidon round", None, &[]);
 }
@@ -257,7 +293,7 @@ fn chain_poseidon_state() {
 #[test]
 fn chain_domain() {
     let f = fixture();
-    let cell = (KeccakColumn::State(0), f.layout.slot_row(1) + POSEIDON_BASE + 3 * 28);
+    let cell = (KeccakColumn::State(0), f.chain_row(1) + POSEIDON_BASE + 3 * 28);
     let found = f.tampered(&[(cell, f.get(cell) + Fr::one())]);
     assert_fails(&found, "chain domain", None, &["poseidon round"]);
 }
@@ -265,14 +301,10 @@ fn chain_domain() {
 #[test]
 fn chain_slot_end_and_active_flag() {
     let f = fixture();
-    let out = (KeccakColumn::Chain, f.layout.slot_row(0) + CHAIN_OUT_ROW);
+    let out = (KeccakColumn::Chain, f.chain_row(0) + CHAIN_OUT_ROW);
     let found = f.tampered(&[(out, f.get(out) + Fr::one())]);
     assert_fails(&found, "chain slot end", None, &["chain next slot"]);
-    let active = (KeccakColumn::Chain, f.layout.slot_row(1) + ACTIVE_ROW);
+    let active = (KeccakColumn::Chain, f.chain_row(1) + ACTIVE_ROW);
     let found = f.tampered(&[(active, Fr::from(2))]);
     assert_fails(&found, "active is boolean", None, &["chain slot end"]);
-}
-
-fn pow_sparse(lane: u64) -> Fr {
-    (0..64).filter(|z| (lane >> z) & 1 == 1).map(pow7).sum()
 }

@@ -85,7 +85,7 @@ impl Default for TreeConfig {
             wrapper_max_k: 22,
             lookup_bits: 20,
             wrapper_lookup_bits: 20,
-            keccak: KeccakParams::fitting(18, 6, 16),
+            keccak: KeccakParams::fitting(18, 6, 4),
             secp: SecpShape::new(19, 3),
         }
     }

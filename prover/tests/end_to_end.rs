@@ -97,10 +97,9 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
 #[ignore = "about 45 minutes of proving; run by `make test-e2e`"]
 fn the_keccak_guest_is_proved_with_every_permutation_checked() {
     // Two permutations (200 bytes absorb two 136-byte blocks), one batch proof of a small
-    // keccak-f circuit (2^12 rows, two slots) beside the segment's leaf, a keccak node
-    // linking the batch's chain to the segment's, then the wrapper.
-    let keccak =
-        precompiles::keccak::KeccakParams { k: 12, capacity: 2, part_width: 4, lookup_columns: 16 };
+    // keccak-f circuit (2^13 rows, two permutations) beside the segment's leaf, a keccak
+    // node linking the batch's chain to the segment's, then the wrapper.
+    let keccak = precompiles::keccak::KeccakParams { k: 13, capacity: 2, part_width: 4, groups: 2 };
     let config = TreeConfig { segment_po2: 17, keccak, ..TreeConfig::default() };
     let keys = Keys::development(config);
     let message = [0x61u8; 200];

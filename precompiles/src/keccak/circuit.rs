@@ -4,13 +4,16 @@ use std::sync::OnceLock;
 
 use halo2_base::halo2_proofs::{
     arithmetic::Field,
-    circuit::{Layouter, SimpleFloorPlanner, Value},
+    circuit::{Cell, Layouter, SimpleFloorPlanner, Value},
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance, Selector},
     poly::Rotation,
 };
 
-use super::gates::{self, BlockCells, BlockColumns};
-use super::layout::{KeccakParams, SlotLayout, CHAIN_OUT_ROW, PUBLIC_ROWS};
+use super::gates::{self, GroupColumns, Named, SharedFixed, SlotCells};
+use super::layout::{
+    KeccakParams, PermLayout, CHAIN_OUT_ROW, CHAIN_ROWS, GROUP_COLUMNS, PUBLIC_ROWS,
+    VALUES_PER_ELEMENT,
+};
 use super::witness::{self, KeccakBatch};
 use super::KeccakError;
 use circuits::chains::{Chain, CHAIN_DOMAIN};
@@ -28,16 +31,12 @@ pub const FRACTIONS_PER_HELPER: usize = 3;
 /// The circuit's columns.
 #[derive(Debug, Clone)]
 pub struct KeccakConfig {
-    pub(crate) lane: Column<Advice>,
-    pub(crate) lane_b: Column<Advice>,
+    pub(crate) groups: Vec<GroupColumns>,
+    pub(crate) shared: SharedFixed,
     pub(crate) ch: Column<Advice>,
-    pub(crate) input: Vec<Column<Advice>>,
-    pub(crate) output: Vec<Column<Advice>>,
     pub(crate) multiplicity: Column<Advice>,
     pub(crate) state: [Column<Advice>; WIDTH],
     pub(crate) aux: [Column<Advice>; AUX_CELLS],
-    pub(crate) tag: Column<Fixed>,
-    pub(crate) rc: Column<Fixed>,
     pub(crate) table: [Column<Fixed>; 3],
     pub(crate) bus: [Column<Fixed>; 3],
     pub(crate) constants: [Column<Fixed>; ROW_CONSTANTS],
@@ -48,13 +47,20 @@ pub struct KeccakConfig {
 /// The row selectors.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Selectors {
-    pub(crate) round: Selector,
-    pub(crate) tail: Selector,
+    pub(crate) slot: Selector,
+    pub(crate) theta: Selector,
+    pub(crate) rho: Selector,
+    pub(crate) chi: Selector,
+    pub(crate) iota: Selector,
+    pub(crate) bin_in: Selector,
+    pub(crate) bin_out: Selector,
     pub(crate) full: Selector,
     pub(crate) partial: Selector,
     pub(crate) hash_input: Selector,
     pub(crate) hash_link: Selector,
     pub(crate) hash_first: Selector,
+    pub(crate) element: Selector,
+    pub(crate) element_short: Selector,
     pub(crate) chain_out: Selector,
     pub(crate) chain_next: Selector,
     pub(crate) chain_start: Selector,
@@ -65,9 +71,13 @@ pub(crate) struct Selectors {
 impl KeccakConfig {
     /// Every first-phase advice column, in the order of the witness columns.
     pub(crate) fn advice(&self) -> Vec<Column<Advice>> {
-        let mut all = vec![self.lane, self.lane_b, self.ch];
-        all.extend(&self.input);
-        all.extend(&self.output);
+        let mut all = Vec::new();
+        for g in &self.groups {
+            all.extend(g.input);
+            all.extend(g.output);
+            all.push(g.value);
+        }
+        all.push(self.ch);
         all.push(self.multiplicity);
         all.extend(self.state);
         all.extend(self.aux);
@@ -76,55 +86,77 @@ impl KeccakConfig {
 
     /// Configures the circuit of shape `params`.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: KeccakParams) -> Self {
-        let layout = SlotLayout::new(params);
-        let lane = meta.advice_column();
-        let lane_b = meta.advice_column();
+        let layout = PermLayout::new(params);
+        let groups: Vec<GroupColumns> = (0..params.groups)
+            .map(|_| GroupColumns {
+                input: [(); GROUP_COLUMNS].map(|_| meta.advice_column()),
+                output: [(); GROUP_COLUMNS].map(|_| meta.advice_column()),
+                value: meta.advice_column(),
+            })
+            .collect();
         let ch = meta.advice_column();
-        let input: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
-        let output: Vec<_> = (0..params.lookup_columns).map(|_| meta.advice_column()).collect();
         let multiplicity = meta.advice_column();
         let state = [(); WIDTH].map(|_| meta.advice_column());
         let aux = [(); AUX_CELLS].map(|_| meta.advice_column());
+        for g in &groups {
+            meta.enable_equality(g.value);
+        }
+        meta.enable_equality(ch);
         let challenges = LogUpConfig::challenges(meta);
-        let tag = meta.fixed_column();
-        let rc = meta.fixed_column();
+        let shared = SharedFixed {
+            tag: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
+            w_in: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
+            w_out: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
+            rc: meta.fixed_column(),
+            wrap: [(); 2].map(|_| meta.fixed_column()),
+        };
         let table = [(); 3].map(|_| meta.fixed_column());
         let bus = [(); 3].map(|_| meta.fixed_column());
         let constants = [(); ROW_CONSTANTS].map(|_| meta.fixed_column());
         let instance = meta.instance_column();
         let selectors = Selectors {
-            round: meta.selector(),
-            tail: meta.selector(),
+            slot: meta.selector(),
+            theta: meta.selector(),
+            rho: meta.selector(),
+            chi: meta.selector(),
+            iota: meta.selector(),
+            bin_in: meta.selector(),
+            bin_out: meta.selector(),
             full: meta.selector(),
             partial: meta.selector(),
             hash_input: meta.selector(),
             hash_link: meta.selector(),
             hash_first: meta.selector(),
+            element: meta.selector(),
+            element_short: meta.selector(),
             chain_out: meta.selector(),
             chain_next: meta.selector(),
             chain_start: meta.selector(),
             chain_end: meta.selector(),
             public: meta.selector(),
         };
-        let block = BlockColumns { lane, lane_b, input: input.clone(), output: output.clone() };
 
-        meta.create_gate("keccak round", |vc| {
-            let q = vc.query_selector(selectors.round);
-            let rc = vc.query_fixed(rc, Rotation::cur());
-            let mut cells = BlockCells { vc, cols: &block };
-            gates::round(&mut cells, &layout, &rc)
-                .into_iter()
-                .map(|(name, e)| (name, q.clone() * e))
-                .collect::<Vec<_>>()
-        });
-        meta.create_gate("keccak tail", |vc| {
-            let q = vc.query_selector(selectors.tail);
-            let mut cells = BlockCells { vc, cols: &block };
-            gates::tail(&mut cells, &layout, ch)
-                .into_iter()
-                .map(|(name, e)| (name, q.clone() * e))
-                .collect::<Vec<_>>()
-        });
+        type SlotGate = fn(&mut SlotCells<'_, '_>) -> Vec<Named>;
+        let slot_gates: [(&str, Selector, SlotGate); 7] = [
+            ("keccak lane output", selectors.slot, gates::lane_output),
+            ("keccak theta", selectors.theta, gates::theta),
+            ("keccak rho", selectors.rho, gates::rho),
+            ("keccak chi", selectors.chi, gates::chi),
+            ("keccak iota", selectors.iota, gates::iota),
+            ("keccak input binding", selectors.bin_in, gates::input_binding),
+            ("keccak output binding", selectors.bin_out, gates::output_binding),
+        ];
+        for (name, selector, build) in slot_gates {
+            meta.create_gate(name, |vc| {
+                let q = vc.query_selector(selector);
+                let mut out = Vec::new();
+                for &group in &groups {
+                    let mut cells = SlotCells { vc, group, fixed: shared, layout: &layout };
+                    out.extend(build(&mut cells).into_iter().map(|(n, e)| (n, q.clone() * e)));
+                }
+                out
+            });
+        }
         meta.create_gate("poseidon round", |vc| {
             let q_full = vc.query_selector(selectors.full);
             let q_partial = vc.query_selector(selectors.partial);
@@ -139,22 +171,20 @@ impl KeccakConfig {
                 .map(|e| ("poseidon round", e))
                 .collect::<Vec<_>>()
         });
-        Self::configure_chain(meta, &layout, selectors, ch, state, instance);
+        Self::configure_chain(meta, params, selectors, ch, state, instance);
 
         let logup = LogUpConfig::configure(meta, challenges, helper_count(params), |vc| {
-            let tag = vc.query_fixed(tag, Rotation::cur());
-            let mut fractions: Vec<Fraction> = input
-                .iter()
-                .zip(&output)
-                .map(|(&i, &o)| {
+            let mut fractions: Vec<Fraction> = Vec::new();
+            for g in &groups {
+                for j in 0..GROUP_COLUMNS {
                     let tuple = vec![
-                        tag.clone(),
-                        vc.query_advice(i, Rotation::cur()),
-                        vc.query_advice(o, Rotation::cur()),
+                        vc.query_fixed(shared.tag[j], Rotation::cur()),
+                        vc.query_advice(g.input[j], Rotation::cur()),
+                        vc.query_advice(g.output[j], Rotation::cur()),
                     ];
-                    Fraction::new(gates::constant(Fr::ONE), tuple)
-                })
-                .collect();
+                    fractions.push(Fraction::new(gates::constant(Fr::ONE), tuple));
+                }
+            }
             let m = vc.query_advice(multiplicity, Rotation::cur());
             let entry = table.map(|c| vc.query_fixed(c, Rotation::cur())).to_vec();
             fractions.push(Fraction::new(gates::constant(Fr::ZERO) - m, entry));
@@ -165,16 +195,12 @@ impl KeccakConfig {
         });
 
         Self {
-            lane,
-            lane_b,
+            groups,
+            shared,
             ch,
-            input,
-            output,
             multiplicity,
             state,
             aux,
-            tag,
-            rc,
             table,
             bus,
             constants,
@@ -183,20 +209,20 @@ impl KeccakConfig {
         }
     }
 
-    /// The chain gates: each slot hashes its 17 elements from the chain's value at its
-    /// start (or passes the value on when inactive), slots follow one another, and the first
-    /// and last values are the public inputs.
+    /// The chain gates: each block hashes its permutation's 17 elements from the chain's
+    /// value at its start (or passes the value on when inactive), each element packs the
+    /// three values copied below it, blocks follow one another, and the first and last
+    /// values are the public inputs.
     fn configure_chain(
         meta: &mut ConstraintSystem<Fr>,
-        layout: &SlotLayout,
+        params: KeccakParams,
         s: Selectors,
         ch: Column<Advice>,
         state: [Column<Advice>; WIDTH],
         instance: Column<Instance>,
     ) {
         let domain = Fr::from(CHAIN_DOMAIN + Chain::Keccak as u64);
-        let slot_rows = layout.rows as i32;
-        let last_out = (layout.slot_row(layout.params.capacity - 1) + CHAIN_OUT_ROW) as i32;
+        let last_out = (PUBLIC_ROWS + (params.capacity - 1) * CHAIN_ROWS + CHAIN_OUT_ROW) as i32;
         meta.create_gate("keccak chain", |vc| {
             let at = |vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>, c, r: i32| {
                 vc.query_advice(c, Rotation(r))
@@ -207,18 +233,27 @@ impl KeccakConfig {
             let ch_prev = at(vc, ch, -1);
             let chain_in = at(vc, ch, -(CHAIN_OUT_ROW as i32));
             let active = at(vc, ch, 1);
-            let next_slot = at(vc, ch, slot_rows - CHAIN_OUT_ROW as i32);
+            let next_block = at(vc, ch, (CHAIN_ROWS - CHAIN_OUT_ROW) as i32);
             let chain_start = at(vc, ch, -(PUBLIC_ROWS as i32));
             let chain_end = at(vc, ch, 1 - last_out);
+            let values: Vec<_> = (1..=VALUES_PER_ELEMENT as i32).map(|r| at(vc, ch, r)).collect();
             let public = vc.query_instance(instance, Rotation::cur());
             let q =
                 |sel: Selector, vc: &mut halo2_base::halo2_proofs::plonk::VirtualCells<'_, Fr>| {
                     vc.query_selector(sel)
                 };
             let one = gates::constant(Fr::ONE);
+            let shift = Fr::from(1u64 << 32).square();
+            let packed = |n: usize| {
+                values.iter().take(n).rev().fold(gates::constant(Fr::ZERO), |acc, v| {
+                    acc * gates::constant(shift) + v.clone()
+                })
+            };
             vec![
                 ("chain domain", q(s.hash_input, vc) * (s0 - gates::constant(domain))),
                 ("chain element hashed", q(s.hash_input, vc) * (s2 - ch_cur.clone())),
+                ("chain element", q(s.element, vc) * (ch_cur.clone() - packed(3))),
+                ("chain element", q(s.element_short, vc) * (ch_cur.clone() - packed(2))),
                 ("chain step", q(s.hash_link, vc) * (s1.clone() - prev_digest.clone())),
                 ("chain slot start", q(s.hash_first, vc) * (s1 - ch_prev)),
                 (
@@ -232,7 +267,7 @@ impl KeccakConfig {
                             - active.clone() * prev_digest
                             - (one - active) * chain_in),
                 ),
-                ("chain next slot", q(s.chain_next, vc) * (next_slot - ch_cur.clone())),
+                ("chain next slot", q(s.chain_next, vc) * (next_block - ch_cur.clone())),
                 ("chain start", q(s.chain_start, vc) * (ch_cur.clone() - chain_start)),
                 ("chain end", q(s.chain_end, vc) * (ch_cur.clone() - chain_end)),
                 ("public input", q(s.public, vc) * (ch_cur - public)),
@@ -243,7 +278,7 @@ impl KeccakConfig {
 
 /// LogUp helper columns of a circuit with `params`.
 pub fn helper_count(params: KeccakParams) -> usize {
-    (params.lookup_columns + 1).div_ceil(FRACTIONS_PER_HELPER)
+    (params.groups * GROUP_COLUMNS + 1).div_ceil(FRACTIONS_PER_HELPER)
 }
 
 /// Rows of a `2^k` circuit that are not halo2's blinding rows.
@@ -329,43 +364,48 @@ impl KeccakCircuit {
 /// A first-phase advice column of the circuit, for [`KeccakCircuit::with_cells`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeccakColumn {
-    /// The lane column (`A` and `D`).
-    Lane,
-    /// The second lane column (`B`).
-    LaneB,
+    /// Lookup inputs of column `j` of group `g`: `Input(g, j)`.
+    Input(usize, usize),
+    /// Lookup outputs of column `j` of group `g`.
+    Output(usize, usize),
+    /// The `V` column of group `g`.
+    Value(usize),
     /// The chain column.
     Chain,
-    /// Lookup inputs of pair `j`.
-    Input(usize),
-    /// Lookup outputs of pair `j`.
-    Output(usize),
     /// A Poseidon state word.
     State(usize),
 }
 
+/// First-phase advice columns of each group: the inputs, the outputs and `V`.
+pub(crate) const GROUP_ADVICE: usize = 2 * GROUP_COLUMNS + 1;
+
 impl KeccakColumn {
-    fn index(self, params: KeccakParams) -> usize {
-        let l = params.lookup_columns;
+    /// The column's index among the witness columns.
+    pub(crate) fn index(self, params: KeccakParams) -> usize {
+        let rest = params.groups * GROUP_ADVICE;
         match self {
-            Self::Lane => 0,
-            Self::LaneB => 1,
-            Self::Chain => 2,
-            Self::Input(j) => 3 + j,
-            Self::Output(j) => 3 + l + j,
-            Self::State(i) => 4 + 2 * l + i,
+            Self::Input(g, j) => g * GROUP_ADVICE + j,
+            Self::Output(g, j) => g * GROUP_ADVICE + GROUP_COLUMNS + j,
+            Self::Value(g) => g * GROUP_ADVICE + 2 * GROUP_COLUMNS,
+            Self::Chain => rest,
+            Self::State(i) => rest + 2 + i,
         }
     }
 }
 
 fn check_shape(params: KeccakParams) -> Result<(), KeccakError> {
-    if !(2..=6).contains(&params.part_width) || params.lookup_columns == 0 || params.capacity == 0 {
+    if !(4..=6).contains(&params.part_width)
+        || params.groups == 0
+        || params.capacity == 0
+        || params.capacity % params.groups != 0
+    {
         return Err(KeccakError::Shape(format!(
-            "part width {} (2..=6), {} lookup columns, capacity {}",
-            params.part_width, params.lookup_columns, params.capacity
+            "part width {} (4..=6), {} groups, capacity {} (a positive multiple of the groups)",
+            params.part_width, params.groups, params.capacity
         )));
     }
     let usable = usable_rows(params);
-    let layout = SlotLayout::new(params);
+    let layout = PermLayout::new(params);
     let table = super::tables::entries(params.part_width).len();
     if layout.rows_needed() > usable || table > usable {
         return Err(KeccakError::Shape(format!(
@@ -412,7 +452,7 @@ impl Circuit<Fr> for KeccakCircuit {
         let mut challenges = None;
         alpha.zip(beta).map(|c| challenges = Some(c));
         let usable = usable_rows(self.params);
-        let layout = SlotLayout::new(self.params);
+        let layout = PermLayout::new(self.params);
         layouter.assign_region(
             || "keccak",
             |mut region| {
@@ -425,6 +465,12 @@ impl Circuit<Fr> for KeccakCircuit {
                         }
                     }
                     witness::enable_selectors(&config, &layout, &mut region)?;
+                    let advice = config.advice();
+                    for ((a, ra), (b, rb)) in witness::copies(&layout) {
+                        let cell =
+                            |c: usize, row| Cell { row_offset: row, column: advice[c].into() };
+                        region.constrain_equal(cell(a, ra), cell(b, rb));
+                    }
                 }
                 let Some(batch) = &self.batch else { return Ok(()) };
                 let columns = self.columns.get_or_init(|| self.witness_columns(batch));

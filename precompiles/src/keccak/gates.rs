@@ -1,19 +1,15 @@
-//! The constraints of a round block, of the tail block and of the chain, as expressions
-//! over the layout's cells.
+//! The constraints of the slots, as expressions over one group's cells. Every gate is
+//! switched on at a slot's first row and reads the slot's own cells and a few `V` cells
+//! a fixed number of rows away (see [`super::layout`]).
 
 use halo2_base::halo2_proofs::{
     arithmetic::Field,
-    plonk::{Advice, Column, Expression, VirtualCells},
+    plonk::{Advice, Column, Expression, Fixed, VirtualCells},
     poly::Rotation,
 };
 
-use super::layout::{
-    chi_index, input_index, output_index, rho_index, theta_index, Decomposition, SlotLayout, A_ROW,
-    B_ROW, D_ROW, ELEMENTS, IOTA_INDEX, POSEIDON_BASE,
-};
-use super::spec::{lane, pi, BASE, LANES, LANE_BITS, RHO_OFFSETS, ROUNDS, ROUND_CONSTANTS};
-use circuits::chains::VALUES_PER_ELEMENT;
-use circuits::poseidon::chip::ROWS_PER_PERMUTATION;
+use super::layout::{cell_position, PermLayout, SlotKind, GROUP_COLUMNS};
+use super::spec::{BASE, LANE_BITS, ROUNDS};
 use circuits::Fr;
 
 /// A named constraint.
@@ -34,167 +30,202 @@ pub(crate) fn sparse(value: u64) -> Fr {
     (0..LANE_BITS).filter(|z| (value >> z) & 1 == 1).map(sparse_weight).sum()
 }
 
-/// The advice columns the block gates read.
-pub(crate) struct BlockColumns {
-    pub(crate) lane: Column<Advice>,
-    pub(crate) lane_b: Column<Advice>,
-    pub(crate) input: Vec<Column<Advice>>,
-    pub(crate) output: Vec<Column<Advice>>,
-}
-
-/// Queries of a block's cells, relative to the row the gate is switched on at.
-pub(crate) struct BlockCells<'a, 'b> {
-    pub(crate) vc: &'a mut VirtualCells<'b, Fr>,
-    pub(crate) cols: &'a BlockColumns,
-}
-
-impl BlockCells<'_, '_> {
-    /// The lane-column cell `row` rows from the gate's row.
-    pub(crate) fn lane(&mut self, row: isize) -> Expression<Fr> {
-        self.vc.query_advice(self.cols.lane, Rotation(row as i32))
-    }
-
-    /// The second lane column's cell `row` rows from the gate's row.
-    pub(crate) fn lane_b(&mut self, row: isize) -> Expression<Fr> {
-        self.vc.query_advice(self.cols.lane_b, Rotation(row as i32))
-    }
-
-    /// `Σ input_part · BASE^offset` (digits in place).
-    pub(crate) fn sparse_input(&mut self, d: &Decomposition) -> Expression<Fr> {
-        self.compose(d, true, sparse_weight)
-    }
-
-    /// `Σ output_part · BASE^((offset + rotation) mod 64)`: the reduced lane rotated left.
-    pub(crate) fn sparse_output(&mut self, d: &Decomposition, rotation: usize) -> Expression<Fr> {
-        self.compose(d, false, |offset| sparse_weight((offset + rotation) % LANE_BITS))
-    }
-
-    /// `Σ input_part · 2^(offset − from)` over the parts in `[from, from + 32)`: a 32-bit
-    /// word of a binary decomposition.
-    pub(crate) fn binary_word(&mut self, d: &Decomposition, from: usize) -> Expression<Fr> {
-        let mut sum = constant(Fr::ZERO);
-        for part in d.parts.iter().filter(|p| p.offset >= from && p.offset < from + 32) {
-            let cell =
-                self.vc.query_advice(self.cols.input[part.column], Rotation(part.row as i32));
-            sum = sum + cell * constant(Fr::from(1u64 << (part.offset - from)));
-        }
-        sum
-    }
-
-    fn compose(
-        &mut self,
-        d: &Decomposition,
-        input: bool,
-        weight: impl Fn(usize) -> Fr,
-    ) -> Expression<Fr> {
-        let mut sum = constant(Fr::ZERO);
-        for part in &d.parts {
-            let column =
-                if input { self.cols.input[part.column] } else { self.cols.output[part.column] };
-            let cell = self.vc.query_advice(column, Rotation(part.row as i32));
-            sum = sum + cell * constant(weight(part.offset));
-        }
-        sum
-    }
-}
-
 /// `Σ_z BASE^z`: every digit one.
-fn ones() -> Fr {
+pub(crate) fn ones() -> Fr {
     (0..LANE_BITS).map(sparse_weight).sum()
 }
 
-/// A round block's constraints, from its first row; `rc` is the ι constant the round adds
-/// to lane 0 (a fixed cell).
-pub(crate) fn round(
-    cells: &mut BlockCells<'_, '_>,
-    layout: &SlotLayout,
-    rc: &Expression<Fr>,
-) -> Vec<Named> {
-    let block = &layout.round;
-    let next = layout.round.rows as isize;
-    let a = |c: &mut BlockCells<'_, '_>, i: usize| c.lane((A_ROW + i) as isize);
-    let d = |c: &mut BlockCells<'_, '_>, x: usize| c.lane((D_ROW + x) as isize);
-    let b = |c: &mut BlockCells<'_, '_>, i: usize| c.lane_b((B_ROW + i) as isize);
-    let mut out: Vec<Named> = Vec::new();
-    for x in 0..5 {
-        let mut sum = if x == 0 { rc.clone() } else { constant(Fr::ZERO) };
-        for y in 0..5 {
-            sum = sum + a(cells, lane(x, y));
-        }
-        let parts = cells.sparse_input(&block.decompositions[theta_index(x)]);
-        out.push(("theta column sum", sum - parts));
-    }
-    for x in 0..5 {
-        let left = cells.sparse_output(&block.decompositions[theta_index((x + 4) % 5)], 0);
-        let right = cells.sparse_output(&block.decompositions[theta_index((x + 1) % 5)], 1);
-        out.push(("theta D", d(cells, x) - left - right));
-    }
-    for i in 0..LANES {
-        let iota = if i == 0 { rc.clone() } else { constant(Fr::ZERO) };
-        let parts = cells.sparse_input(&block.decompositions[rho_index(i)]);
-        out.push(("rho input", a(cells, i) + d(cells, i % 5) + iota - parts));
-    }
-    for (i, &offset) in RHO_OFFSETS.iter().enumerate() {
-        let rotated = cells.sparse_output(&block.decompositions[rho_index(i)], offset);
-        out.push(("rho-pi output", b(cells, pi(i)) - rotated));
-    }
-    for i in 0..LANES {
-        let (x, y) = (i % 5, i / 5);
-        let digits = constant(ones() * Fr::from(3)) - b(cells, i) * constant(Fr::from(2))
-            + b(cells, lane(x + 1, y))
-            - b(cells, lane(x + 2, y));
-        let parts = cells.sparse_input(&block.decompositions[chi_index(i)]);
-        out.push(("chi input", digits - parts));
-    }
-    for i in 0..LANES {
-        let parts = cells.sparse_output(&block.decompositions[chi_index(i)], 0);
-        out.push(("chi output", cells.lane(next + (A_ROW + i) as isize) - parts));
-    }
-    out
+/// One group's advice columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupColumns {
+    /// The parts' lookup inputs.
+    pub(crate) input: [Column<Advice>; GROUP_COLUMNS],
+    /// The parts' lookup outputs.
+    pub(crate) output: [Column<Advice>; GROUP_COLUMNS],
+    /// The slots' values.
+    pub(crate) value: Column<Advice>,
 }
 
-/// The tail block's constraints, from its first row: the input state against round 0's
-/// `A`, ι on the output's lane 0, the output state, and the chain elements against the
-/// `ch` cells at the Poseidon input rows.
-pub(crate) fn tail(
-    cells: &mut BlockCells<'_, '_>,
-    layout: &SlotLayout,
-    ch: Column<Advice>,
-) -> Vec<Named> {
-    let block = &layout.tail;
-    let back = -(layout.tail_row() as isize);
-    let mut out: Vec<Named> = Vec::new();
-    for i in 0..LANES {
-        let parts = cells.sparse_output(&block.decompositions[input_index(i)], 0);
-        out.push(("input binding", cells.lane(back + (A_ROW + i) as isize) - parts));
+/// The fixed columns every group shares: each cell's tag and weights, ι's constants and
+/// the neighbour switches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SharedFixed {
+    /// Each cell's tag (table and width; 0 for an empty cell).
+    pub(crate) tag: [Column<Fixed>; GROUP_COLUMNS],
+    /// Each part's weight in the slot's input.
+    pub(crate) w_in: [Column<Fixed>; GROUP_COLUMNS],
+    /// Each part's weight in the slot's output (rotated for ρ).
+    pub(crate) w_out: [Column<Fixed>; GROUP_COLUMNS],
+    /// At a slot's first row: the round constant its input adds (θ's column 0 and ρ's
+    /// lane 0 from round 1 on, ι).
+    pub(crate) rc: Column<Fixed>,
+    /// At a slot's first row: which neighbour a θ or χ slot reads, where `x ± 1` or
+    /// `x + 2` wraps around the row of five lanes.
+    pub(crate) wrap: [Column<Fixed>; 2],
+}
+
+/// Queries of one group's cells, relative to a slot's first row.
+pub(crate) struct SlotCells<'a, 'b> {
+    pub(crate) vc: &'a mut VirtualCells<'b, Fr>,
+    pub(crate) group: GroupColumns,
+    pub(crate) fixed: SharedFixed,
+    pub(crate) layout: &'a PermLayout,
+}
+
+impl SlotCells<'_, '_> {
+    fn cells(&self) -> usize {
+        self.layout.slot_rows * GROUP_COLUMNS
     }
-    let last_rc = constant(sparse(ROUND_CONSTANTS[ROUNDS - 1]));
-    let iota = &block.decompositions[IOTA_INDEX];
-    let iota_parts = cells.sparse_input(iota);
-    out.push(("iota output", cells.lane(A_ROW as isize) + last_rc - iota_parts));
-    for i in 0..LANES {
-        let value =
-            if i == 0 { cells.sparse_output(iota, 0) } else { cells.lane((A_ROW + i) as isize) };
-        let parts = cells.sparse_output(&block.decompositions[output_index(i)], 0);
-        out.push(("output binding", value - parts));
+
+    /// The input cell `c` of the slot.
+    pub(crate) fn input(&mut self, c: usize) -> Expression<Fr> {
+        let (row, column) = cell_position(c);
+        self.vc.query_advice(self.group.input[column], Rotation(row as i32))
     }
-    let two32 = Fr::from(1u64 << 32);
-    let two64 = two32 * two32;
-    for q in 0..ELEMENTS {
-        let mut element = constant(Fr::ZERO);
-        let mut shift = Fr::ONE;
-        for k in
-            (q * VALUES_PER_ELEMENT..(q + 1) * VALUES_PER_ELEMENT).take_while(|&k| k < 2 * LANES)
-        {
-            let (i, half) = (k / 2, 32 * (k % 2));
-            let word_in = cells.binary_word(&block.decompositions[input_index(i)], half);
-            let word_out = cells.binary_word(&block.decompositions[output_index(i)], half);
-            element = element + (word_in + word_out * constant(two32)) * constant(shift);
-            shift *= two64;
+
+    /// The output cell `c` of the slot.
+    pub(crate) fn output(&mut self, c: usize) -> Expression<Fr> {
+        let (row, column) = cell_position(c);
+        self.vc.query_advice(self.group.output[column], Rotation(row as i32))
+    }
+
+    /// The `V` cell `at` rows from the slot's first row.
+    pub(crate) fn value(&mut self, at: i32) -> Expression<Fr> {
+        self.vc.query_advice(self.group.value, Rotation(at))
+    }
+
+    fn fixed(&mut self, column: Column<Fixed>, at: i32) -> Expression<Fr> {
+        self.vc.query_fixed(column, Rotation(at))
+    }
+
+    /// `Σ cell · weight` over the slot's cells for `cells` (`input` or `output`).
+    fn weighted(&mut self, output: bool, keep: impl Fn(usize) -> bool) -> Expression<Fr> {
+        let mut sum = constant(Fr::ZERO);
+        for c in (0..self.cells()).filter(|&c| keep(c)) {
+            let (row, column) = cell_position(c);
+            let weights = if output { self.fixed.w_out } else { self.fixed.w_in };
+            let w = self.fixed(weights[column], row as i32);
+            let cell = if output { self.output(c) } else { self.input(c) };
+            sum = sum + cell * w;
         }
-        let row = (POSEIDON_BASE + q * ROWS_PER_PERMUTATION) as isize + back;
-        let cell = cells.vc.query_advice(ch, Rotation(row as i32));
-        out.push(("chain element", cell - element));
+        sum
     }
-    out
+
+    /// The slot's input as its parts compose it.
+    pub(crate) fn composed_input(&mut self) -> Expression<Fr> {
+        self.weighted(false, |_| true)
+    }
+
+    /// The slot's output as its parts compose it (rotated for ρ).
+    pub(crate) fn composed_output(&mut self) -> Expression<Fr> {
+        self.weighted(true, |_| true)
+    }
+
+    /// The round constant at the slot's first row.
+    pub(crate) fn rc(&mut self) -> Expression<Fr> {
+        let rc = self.fixed.rc;
+        self.fixed(rc, 0)
+    }
+
+    /// Wrap switch `i` at the slot's first row.
+    pub(crate) fn wrap(&mut self, i: usize) -> Expression<Fr> {
+        let column = self.fixed.wrap[i];
+        self.fixed(column, 0)
+    }
+
+    /// `(1 − s)·V[near] + s·V[far]` for wrap switch `i`.
+    fn neighbour(&mut self, i: usize, near: i32, far: i32) -> Expression<Fr> {
+        let s = self.wrap(i);
+        let near = self.value(near);
+        let far = self.value(far);
+        (constant(Fr::ONE) - s.clone()) * near + s * far
+    }
+}
+
+/// Every slot composes its output: `V = Σ output · w_out`.
+pub(crate) fn lane_output(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let composed = cells.composed_output();
+    vec![("lane output", cells.value(0) - composed)]
+}
+
+/// θ's slot for column `x`: its input is the column's sum (with ι of the previous round
+/// in column 0), `V[1]` is `rot1(C[x])` from the part that holds bit 63, and `V[2]` is
+/// `D[x] = C[x−1] + rot1(C[x+1])` from the neighbouring θ slots.
+pub(crate) fn theta(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let layout = cells.layout;
+    let r = layout.slot_rows as i32;
+    let mut sum = cells.rc();
+    for y in 0..5 {
+        let at = layout.distance(SlotKind::Theta(1, 0), SlotKind::Chi(0, 5 * y));
+        sum = sum + cells.value(at);
+    }
+    let input = cells.composed_input();
+    let top = SlotKind::Theta(0, 0).parts(layout.params.part_width).len() - 1;
+    let wrap = constant(sparse_weight(LANE_BITS) - Fr::ONE);
+    let rotated = cells.value(0) * constant(Fr::from(BASE)) - cells.output(top) * wrap;
+    let left = cells.neighbour(0, -r, 4 * r);
+    let right = cells.neighbour(1, r + 1, -4 * r + 1);
+    vec![
+        ("theta input", input - sum),
+        ("theta rotated", cells.value(1) - rotated),
+        ("theta D", cells.value(2) - left - right),
+    ]
+}
+
+/// ρ's slot: its input is the copied `A[i]` and `D[x]` (and ι on lane 0); its output,
+/// composed rotated, is `B[π(i)]`.
+pub(crate) fn rho(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let input = cells.composed_input();
+    let expected = cells.value(1) + cells.value(2) + cells.rc();
+    vec![("rho input", input - expected)]
+}
+
+/// χ's slot for lane `(x, y)`: its input is `3 − 2·B[x,y] + B[x+1,y] − B[x+2,y]`, read from
+/// the ρ slots of the same round.
+pub(crate) fn chi(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let layout = cells.layout;
+    let d = |j: usize, k: usize| layout.distance(SlotKind::Chi(0, j), SlotKind::Rho(0, k));
+    let a = cells.value(d(0, 0));
+    let b = cells.neighbour(0, d(0, 1), d(4, 0));
+    let c = cells.neighbour(1, d(0, 2), d(3, 0));
+    let input = cells.composed_input();
+    let digits = constant(ones() * Fr::from(3)) - a * constant(Fr::from(2)) + b - c;
+    vec![("chi input", input - digits)]
+}
+
+/// ι's slot: its input is lane 0 after the last round plus the last round constant.
+pub(crate) fn iota(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let at = cells.layout.distance(SlotKind::Iota, SlotKind::Chi(ROUNDS - 1, 0));
+    let input = cells.composed_input();
+    let expected = cells.value(at) + cells.rc();
+    vec![("iota input", input - expected)]
+}
+
+/// The binary words of a binding slot: `(low, high)` from its input parts.
+fn words(cells: &mut SlotCells<'_, '_>) -> (Expression<Fr>, Expression<Fr>) {
+    let parts = SlotKind::BinIn(0).parts(cells.layout.params.part_width);
+    let low: Vec<bool> = parts.iter().map(|p| p.offset < 32).collect();
+    let lo = cells.weighted(false, |c| low.get(c).copied().unwrap_or(false));
+    let hi = cells.weighted(false, |c| c < low.len() && !low[c]);
+    (lo, hi)
+}
+
+/// An input lane's slot: `V[1]` and `V[2]` are its low and high 32-bit words.
+pub(crate) fn input_binding(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let (lo, hi) = words(cells);
+    vec![("input binding", cells.value(1) - lo), ("input binding", cells.value(2) - hi)]
+}
+
+/// An output lane's slot: `V[1]` and `V[2]` are the chain's values `in | out << 32` of
+/// its low and high words, the input words read from the input lane's slot.
+pub(crate) fn output_binding(cells: &mut SlotCells<'_, '_>) -> Vec<Named> {
+    let back = cells.layout.distance(SlotKind::BinOut(0), SlotKind::BinIn(0));
+    let (lo, hi) = words(cells);
+    let two32 = constant(Fr::from(1u64 << 32));
+    let lo_value = cells.value(back + 1) + lo * two32.clone();
+    let hi_value = cells.value(back + 2) + hi * two32;
+    vec![
+        ("output binding", cells.value(1) - lo_value),
+        ("output binding", cells.value(2) - hi_value),
+    ]
 }

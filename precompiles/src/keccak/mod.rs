@@ -4,7 +4,8 @@
 //! - [`spec`]: the permutation in the sparse form the circuit uses, and its per-round
 //!   values.
 //! - [`tables`]: the lookup tables (digit parities, χ, binary to sparse).
-//! - [`layout`]: where every cell lives (slots of 24 round blocks and a tail).
+//! - [`layout`]: where every cell lives (a slot per lane normalization, in column groups,
+//!   and a chain block per permutation).
 //! - [`circuit`]: the columns and gates; [`prove`]: keys, proofs and verification.
 //!
 //! **Statement.** For public inputs `(h₀, h₁)`: there are permutations `(xᵢ, keccak-f(xᵢ))`

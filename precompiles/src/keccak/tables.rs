@@ -6,16 +6,13 @@
 //!   are their parities (θ's column parities, θ's output, ι on the output lane).
 //! - **Chi** (width p, and the width of a lane's last part): a sparse part with digits
 //!   `0..=4` (`3 − 2a + b − c`) to the part whose digits are `a ⊕ (¬b ∧ c)`.
-//! - **Bin** (width 4): a 4-bit number to its sparse form (the state's input and output
-//!   lanes, as the 32-bit words the chain hashes).
+//! - **Bin** (width p, and 32 mod p): a binary number to its sparse form (the state's
+//!   input and output lanes, as the 32-bit words the chain hashes).
 //!
 //! The entry `(0, 0, 0)` serves rows without lookups; every table maps 0 to 0, so the
 //! unused cells of a row with lookups are entries too.
 
 use super::spec::{BASE, CHI_OF_DIGIT, LANE_BITS};
-
-/// Widths of the binary parts of the state's input and output.
-pub const BIN_WIDTH: usize = 4;
 
 /// A lookup table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,7 +69,14 @@ pub fn widths(table: Table, part_width: usize) -> Vec<usize> {
             }
             w
         }
-        Table::Bin => vec![BIN_WIDTH],
+        Table::Bin => {
+            let mut w = vec![part_width];
+            let last = 32 % part_width;
+            if last != 0 {
+                w.push(last);
+            }
+            w
+        }
     }
 }
 

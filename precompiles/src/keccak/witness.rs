@@ -10,12 +10,13 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::circuit::{
-    poseidon_constants, poseidon_row_kind, KeccakConfig, FRACTIONS_PER_HELPER, STEP_ROWS,
+    poseidon_constants, poseidon_row_kind, KeccakColumn, KeccakConfig, FRACTIONS_PER_HELPER,
+    GROUP_ADVICE, STEP_ROWS,
 };
-use super::gates::sparse;
+use super::gates::{sparse, sparse_weight};
 use super::layout::{
-    Block, KeccakParams, Part, SlotLayout, ACTIVE_ROW, B_ROW, CHAIN_OUT_ROW, D_ROW, ELEMENTS,
-    IOTA_INDEX, POSEIDON_BASE, PUBLIC_ROWS,
+    cell_position, pi_inverse, KeccakParams, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW,
+    ELEMENTS, GROUP_COLUMNS, POSEIDON_BASE, PUBLIC_ROWS, VALUES_PER_ELEMENT,
 };
 use super::spec::{self, add_digits, digits, LANES, LANE_BITS, ROUNDS, ROUND_CONSTANTS};
 use super::tables::{entries, Table};
@@ -100,39 +101,79 @@ pub fn elements(input: &[u64; LANES]) -> Vec<Fr> {
     pack_values(&call_values(&call).1)
 }
 
-/// The input and output of `part` of a lane with `digits` in `table`.
-fn part_values(table: Table, digits: &[u8; LANE_BITS], part: &Part) -> (Fr, Fr) {
-    let d: Vec<u64> =
-        digits[part.offset..part.offset + part.width].iter().map(|&x| u64::from(x)).collect();
-    let (i, o) = table.entry(&d);
-    (Fr::from(i), Fr::from(o))
-}
-
 /// The sparse value of a digit vector.
 fn sparse_digits(d: &[u8; LANE_BITS]) -> Fr {
-    d.iter()
-        .enumerate()
-        .map(|(z, &v)| super::gates::sparse_weight(z) * Fr::from(u64::from(v)))
-        .sum()
+    d.iter().enumerate().map(|(z, &v)| sparse_weight(z) * Fr::from(u64::from(v))).sum()
 }
 
-/// Column indices of the witness (see [`KeccakConfig::advice`]).
+/// One permutation's values: its input, its rounds and its output.
+struct Permutation {
+    active: bool,
+    input: [u64; LANES],
+    rounds: Vec<spec::RoundTrace>,
+    output: [u64; LANES],
+}
+
+impl Permutation {
+    fn new(active: bool, input: [u64; LANES]) -> Self {
+        let rounds = spec::rounds(&input);
+        let output = spec::output(&rounds[ROUNDS - 1].out);
+        Self { active, input, rounds, output }
+    }
+
+    /// A slot's input digits and its three `V` values.
+    fn slot(&self, slot: SlotKind) -> ([u8; LANE_BITS], [Fr; 3]) {
+        let words = |lane: u64| (lane & 0xffff_ffff, lane >> 32);
+        match slot {
+            SlotKind::BinIn(i) => {
+                let (lo, hi) = words(self.input[i]);
+                (digits(self.input[i]), [sparse(self.input[i]), Fr::from(lo), Fr::from(hi)])
+            }
+            SlotKind::Theta(t, x) => {
+                let r = &self.rounds[t];
+                let values =
+                    [sparse(r.c[x]), sparse(r.c[x].rotate_left(1)), sparse_digits(&r.d[x])];
+                (r.column_sums[x], values)
+            }
+            SlotKind::Rho(t, k) => {
+                let r = &self.rounds[t];
+                let i = pi_inverse(k);
+                (r.theta[i], [sparse(r.b[k]), sparse(r.a[i]), sparse_digits(&r.d[i % 5])])
+            }
+            SlotKind::Chi(t, j) => {
+                let r = &self.rounds[t];
+                (r.chi_digits[j], [sparse(r.out[j]), Fr::ZERO, Fr::ZERO])
+            }
+            SlotKind::Iota => {
+                let last = self.rounds[ROUNDS - 1].out[0];
+                let d = add_digits(&[digits(last), digits(ROUND_CONSTANTS[ROUNDS - 1])]);
+                (d, [sparse(self.output[0]), Fr::ZERO, Fr::ZERO])
+            }
+            SlotKind::BinOut(j) => {
+                let (in_lo, in_hi) = words(self.input[j]);
+                let (lo, hi) = words(self.output[j]);
+                let values = [
+                    sparse(self.output[j]),
+                    Fr::from(in_lo | (lo << 32)),
+                    Fr::from(in_hi | (hi << 32)),
+                ];
+                (digits(self.output[j]), values)
+            }
+        }
+    }
+}
+
+/// Column indices of the witness beyond the groups (see [`KeccakConfig::advice`]).
 struct Index {
-    lookup_columns: usize,
+    groups: usize,
 }
 
 impl Index {
-    const LANE: usize = 0;
-    const LANE_B: usize = 1;
-    const CH: usize = 2;
-    fn input(&self, j: usize) -> usize {
-        3 + j
-    }
-    fn output(&self, j: usize) -> usize {
-        3 + self.lookup_columns + j
+    fn ch(&self) -> usize {
+        self.groups * GROUP_ADVICE
     }
     fn multiplicity(&self) -> usize {
-        3 + 2 * self.lookup_columns
+        self.ch() + 1
     }
     fn state(&self, i: usize) -> usize {
         self.multiplicity() + 1 + i
@@ -145,145 +186,190 @@ impl Index {
     }
 }
 
-/// Writes the parts of `block`'s decomposition `d` for lane digits `lane`, at `base`.
-fn write_parts(
-    columns: &mut [Vec<Fr>],
-    ix: &Index,
-    block: &Block,
-    d: usize,
-    lane: &[u8; LANE_BITS],
+/// Writes one group's slots of permutation `perm` from row `base` into its columns
+/// (`group[j]` is the group's input `j`, output `j` at `GROUP_COLUMNS + j`, `V` last).
+fn write_permutation(
+    group: &mut [Vec<Fr>],
+    params: KeccakParams,
+    layout: &PermLayout,
+    perm: &Permutation,
     base: usize,
 ) {
-    let decomposition = &block.decompositions[d];
-    for part in &decomposition.parts {
-        let (i, o) = part_values(decomposition.table, lane, part);
-        columns[ix.input(part.column)][base + part.row] = i;
-        columns[ix.output(part.column)][base + part.row] = o;
+    for slot in SlotKind::all() {
+        let row = base + layout.slot_row(slot);
+        let (lane, values) = perm.slot(slot);
+        let table = slot.table();
+        for (c, part) in slot.parts(params.part_width).iter().enumerate() {
+            let d: Vec<u64> =
+                lane[part.offset..part.offset + part.width].iter().map(|&x| u64::from(x)).collect();
+            let (i, o) = table.entry(&d);
+            let (r, j) = cell_position(c);
+            group[j][row + r] = Fr::from(i);
+            group[GROUP_COLUMNS + j][row + r] = Fr::from(o);
+        }
+        for (v, value) in values.into_iter().enumerate() {
+            group[2 * GROUP_COLUMNS][row + v] = value;
+        }
     }
 }
 
 /// The first-phase advice columns (multiplicities still zero), `2^k` rows each.
 pub(crate) fn columns(params: KeccakParams, batch: &KeccakBatch) -> Vec<Vec<Fr>> {
-    let layout = SlotLayout::new(params);
-    let ix = Index { lookup_columns: params.lookup_columns };
+    let layout = PermLayout::new(params);
+    let ix = Index { groups: params.groups };
     let n = 1usize << params.k;
-    let mut columns = vec![vec![Fr::ZERO; n]; ix.count()];
-    let domain = Fr::from(CHAIN_DOMAIN + Chain::Keccak as u64);
-    let mut chain = batch.chain_start;
-    columns[Index::CH][0] = batch.chain_start;
-    columns[Index::CH][1] = batch.chain_end();
-    // Slots are independent except for the chain value: compute their traces in parallel.
-    let slots: Vec<(bool, [u64; LANES], Vec<spec::RoundTrace>)> = (0..params.capacity)
+    let perms: Vec<Permutation> = (0..params.capacity)
         .into_par_iter()
-        .map(|s| {
-            let (active, input) = match batch.inputs.get(s) {
-                Some(input) => (true, *input),
-                None => (false, [0u64; LANES]),
-            };
-            (active, input, spec::rounds(&input))
+        .map(|p| match batch.inputs.get(p) {
+            Some(input) => Permutation::new(true, *input),
+            None => Permutation::new(false, [0u64; LANES]),
         })
         .collect();
-    for (s, (active, input, traces)) in slots.iter().enumerate() {
-        let base = layout.slot_row(s);
-        for (t, trace) in traces.iter().enumerate() {
-            let b = base + layout.round_row(t);
-            for i in 0..LANES {
-                columns[Index::LANE][b + i] = sparse(trace.a[i]);
-                columns[Index::LANE_B][b + B_ROW + i] = sparse(trace.b[i]);
-            }
-            for x in 0..5 {
-                columns[Index::LANE][b + D_ROW + x] = sparse_digits(&trace.d[x]);
-                write_parts(
-                    &mut columns,
-                    &ix,
-                    &layout.round,
-                    super::layout::theta_index(x),
-                    &trace.column_sums[x],
-                    b,
-                );
-            }
-            for i in 0..LANES {
-                write_parts(
-                    &mut columns,
-                    &ix,
-                    &layout.round,
-                    super::layout::rho_index(i),
-                    &trace.theta[i],
-                    b,
-                );
-                write_parts(
-                    &mut columns,
-                    &ix,
-                    &layout.round,
-                    super::layout::chi_index(i),
-                    &trace.chi_digits[i],
-                    b,
-                );
-            }
+    let mut columns = vec![vec![Fr::ZERO; n]; ix.count()];
+    let (groups, rest) = columns.split_at_mut(ix.ch());
+    groups.par_chunks_mut(GROUP_ADVICE).enumerate().for_each(|(g, group)| {
+        for (p, perm) in perms.iter().enumerate().filter(|(p, _)| layout.group(*p) == g) {
+            write_permutation(group, params, &layout, perm, layout.perm_row(p));
         }
-        let last = traces[ROUNDS - 1].out;
-        let output = spec::output(&last);
-        let tb = base + layout.tail_row();
-        for i in 0..LANES {
-            columns[Index::LANE][tb + i] = sparse(last[i]);
-            write_parts(
-                &mut columns,
-                &ix,
-                &layout.tail,
-                super::layout::input_index(i),
-                &digits(input[i]),
-                tb,
-            );
-            write_parts(
-                &mut columns,
-                &ix,
-                &layout.tail,
-                super::layout::output_index(i),
-                &digits(output[i]),
-                tb,
-            );
-        }
-        let iota = add_digits(&[digits(last[0]), digits(ROUND_CONSTANTS[ROUNDS - 1])]);
-        write_parts(&mut columns, &ix, &layout.tail, IOTA_INDEX, &iota, tb);
-
-        let chain_in = chain;
-        columns[Index::CH][base] = chain_in;
-        let mut h = chain_in;
-        for (q, e) in elements(input).into_iter().enumerate() {
+    });
+    let ch = 0;
+    let state = |i: usize| ix.state(i) - ix.ch();
+    let aux = |i: usize| ix.aux(i) - ix.ch();
+    let domain = Fr::from(CHAIN_DOMAIN + Chain::Keccak as u64);
+    rest[ch][0] = batch.chain_start;
+    rest[ch][1] = batch.chain_end();
+    let mut chain = batch.chain_start;
+    for (p, perm) in perms.iter().enumerate() {
+        let base = layout.chain_row(p);
+        rest[ch][base] = chain;
+        let call = PrecompileCall::KeccakPermute { input: perm.input, output: perm.output };
+        let values = call_values(&call).1;
+        let mut h = chain;
+        for (q, e) in pack_values(&values).into_iter().enumerate() {
             let row = base + POSEIDON_BASE + q * STEP_ROWS;
-            columns[Index::CH][row] = e;
+            rest[ch][row] = e;
+            for (m, v) in
+                values.iter().skip(q * VALUES_PER_ELEMENT).take(VALUES_PER_ELEMENT).enumerate()
+            {
+                rest[ch][row + 1 + m] = Fr::from(*v);
+            }
             let trace = PermutationTrace::new([domain, h, e]);
-            for (r, state) in trace.states.iter().enumerate() {
-                for (w, v) in state.iter().enumerate() {
-                    columns[ix.state(w)][row + r] = *v;
+            for (r, s) in trace.states.iter().enumerate() {
+                for (w, v) in s.iter().enumerate() {
+                    rest[state(w)][row + r] = *v;
                 }
             }
-            for (r, aux) in trace.aux.iter().enumerate() {
-                for (w, v) in aux.iter().enumerate() {
-                    columns[ix.aux(w)][row + r] = *v;
+            for (r, a) in trace.aux.iter().enumerate() {
+                for (w, v) in a.iter().enumerate() {
+                    rest[aux(w)][row + r] = *v;
                 }
             }
             h = trace.output()[1];
         }
-        chain = if *active { h } else { chain_in };
-        columns[Index::CH][base + CHAIN_OUT_ROW] = chain;
-        columns[Index::CH][base + ACTIVE_ROW] = Fr::from(u64::from(*active));
+        chain = if perm.active { h } else { rest[ch][base] };
+        rest[ch][base + CHAIN_OUT_ROW] = chain;
+        rest[ch][base + ACTIVE_ROW] = Fr::from(u64::from(perm.active));
     }
     columns
 }
 
-/// The tag of every row.
-fn tags(layout: &SlotLayout, n: usize) -> Vec<u64> {
-    let mut tags = vec![0u64; n];
-    for s in 0..layout.params.capacity {
-        let base = layout.slot_row(s);
+/// The copy constraints, as `((witness column, row), (witness column, row))`: each ρ slot's
+/// `A[π⁻¹(k)]` and `D[x]`, the output lanes, and the chain's values.
+pub(crate) fn copies(layout: &PermLayout) -> Vec<((usize, usize), (usize, usize))> {
+    let params = layout.params;
+    let ix = Index { groups: params.groups };
+    let mut out = Vec::new();
+    for p in 0..params.capacity {
+        let v = KeccakColumn::Value(layout.group(p)).index(params);
+        let base = layout.perm_row(p);
+        let cell = |slot: SlotKind, i: usize| (v, base + layout.slot_row(slot) + i);
         for t in 0..ROUNDS {
-            for (r, &tag) in layout.round.tags.iter().enumerate() {
-                tags[base + layout.round_row(t) + r] = tag;
+            for k in 0..LANES {
+                let i = pi_inverse(k);
+                let a = if t == 0 { SlotKind::BinIn(i) } else { SlotKind::Chi(t - 1, i) };
+                out.push((cell(SlotKind::Rho(t, k), 1), cell(a, 0)));
+                out.push((cell(SlotKind::Rho(t, k), 2), cell(SlotKind::Theta(t, i % 5), 2)));
             }
         }
-        for (r, &tag) in layout.tail.tags.iter().enumerate() {
-            tags[base + layout.tail_row() + r] = tag;
+        for j in 0..LANES {
+            let lane = if j == 0 { SlotKind::Iota } else { SlotKind::Chi(ROUNDS - 1, j) };
+            out.push((cell(SlotKind::BinOut(j), 0), cell(lane, 0)));
+        }
+        for k in 0..2 * LANES {
+            let (q, m) = (k / VALUES_PER_ELEMENT, k % VALUES_PER_ELEMENT);
+            let row = layout.chain_row(p) + POSEIDON_BASE + q * STEP_ROWS + 1 + m;
+            out.push((cell(SlotKind::BinOut(k / 2), 1 + k % 2), (ix.ch(), row)));
+        }
+    }
+    out
+}
+
+/// The fixed values of one permutation's rows: each cell's tag and weights, and each
+/// slot's round constant and wrap switches.
+struct PermFixed {
+    tag: [Vec<u64>; GROUP_COLUMNS],
+    w_in: [Vec<Fr>; GROUP_COLUMNS],
+    w_out: [Vec<Fr>; GROUP_COLUMNS],
+    rc: Vec<Fr>,
+    wrap: [Vec<Fr>; 2],
+}
+
+impl PermFixed {
+    fn new(layout: &PermLayout) -> Self {
+        let rows = layout.rows;
+        let cells = || [(); GROUP_COLUMNS].map(|_| vec![Fr::ZERO; rows]);
+        let mut out = Self {
+            tag: [(); GROUP_COLUMNS].map(|_| vec![0u64; rows]),
+            w_in: cells(),
+            w_out: cells(),
+            rc: vec![Fr::ZERO; rows],
+            wrap: [vec![Fr::ZERO; rows], vec![Fr::ZERO; rows]],
+        };
+        let bit = |b: bool| Fr::from(u64::from(b));
+        for slot in SlotKind::all() {
+            let row = layout.slot_row(slot);
+            let table = slot.table();
+            let rotation = slot.rotation();
+            for (c, part) in slot.parts(layout.params.part_width).iter().enumerate() {
+                let (r, j) = cell_position(c);
+                out.tag[j][row + r] = table.tag(part.width);
+                out.w_in[j][row + r] = match table {
+                    Table::Bin => Fr::from(1u64 << (part.offset % 32)),
+                    _ => sparse_weight(part.offset),
+                };
+                out.w_out[j][row + r] = sparse_weight((part.offset + rotation) % LANE_BITS);
+            }
+            match slot {
+                SlotKind::Theta(t, 0) | SlotKind::Rho(t, 0) if t > 0 => {
+                    out.rc[row] = sparse(ROUND_CONSTANTS[t - 1]);
+                }
+                SlotKind::Iota => out.rc[row] = sparse(ROUND_CONSTANTS[ROUNDS - 1]),
+                _ => {}
+            }
+            match slot {
+                SlotKind::Theta(_, x) => {
+                    out.wrap[0][row] = bit(x == 0);
+                    out.wrap[1][row] = bit(x == 4);
+                }
+                SlotKind::Chi(_, j) => {
+                    out.wrap[0][row] = bit(j % 5 == 4);
+                    out.wrap[1][row] = bit(j % 5 >= 3);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Each lookup column's tag on every row.
+fn tags(layout: &PermLayout, n: usize) -> [Vec<u64>; GROUP_COLUMNS] {
+    let perm = PermFixed::new(layout);
+    let mut tags = [(); GROUP_COLUMNS].map(|_| vec![0u64; n]);
+    for m in 0..layout.params.capacity / layout.params.groups {
+        let base = layout.perm_row(m * layout.params.groups);
+        for (dst, src) in tags.iter_mut().zip(&perm.tag) {
+            dst[base..base + layout.rows].copy_from_slice(src);
         }
     }
     tags
@@ -304,8 +390,8 @@ fn small(x: &Fr) -> Option<u64> {
 /// Counts each table entry's lookups into the multiplicity column. A looked-up tuple that
 /// is no entry is not counted, and the LogUp sum then does not vanish.
 pub(crate) fn set_multiplicities(params: KeccakParams, columns: &mut [Vec<Fr>]) {
-    let layout = SlotLayout::new(params);
-    let ix = Index { lookup_columns: params.lookup_columns };
+    let layout = PermLayout::new(params);
+    let ix = Index { groups: params.groups };
     let n = 1usize << params.k;
     let usable = super::circuit::usable_rows(params);
     let table = entries(params.part_width);
@@ -314,14 +400,18 @@ pub(crate) fn set_multiplicities(params: KeccakParams, columns: &mut [Vec<Fr>]) 
     let tags = tags(&layout, n);
     let mut counts = vec![0u64; table.len()];
     for row in 0..usable {
-        for j in 0..params.lookup_columns {
-            let (Some(i), Some(o)) =
-                (small(&columns[ix.input(j)][row]), small(&columns[ix.output(j)][row]))
-            else {
-                continue;
-            };
-            if let Some(&e) = index.get(&(tags[row], i, o)) {
-                counts[e] += 1;
+        for g in 0..params.groups {
+            for (j, tags) in tags.iter().enumerate() {
+                let input = KeccakColumn::Input(g, j).index(params);
+                let output = KeccakColumn::Output(g, j).index(params);
+                let (Some(i), Some(o)) =
+                    (small(&columns[input][row]), small(&columns[output][row]))
+                else {
+                    continue;
+                };
+                if let Some(&e) = index.get(&(tags[row], i, o)) {
+                    counts[e] += 1;
+                }
             }
         }
     }
@@ -335,39 +425,63 @@ pub(crate) fn set_multiplicities(params: KeccakParams, columns: &mut [Vec<Fr>]) 
 /// The fixed columns' values over the usable rows.
 pub(crate) fn fixed(
     config: &KeccakConfig,
-    layout: &SlotLayout,
+    layout: &PermLayout,
     usable: usize,
 ) -> Vec<(Column<Fixed>, Vec<Fr>)> {
-    let n = 1usize << layout.params.k;
-    let tag: Vec<Fr> = tags(layout, n).into_iter().map(Fr::from).collect();
-    let mut rc = vec![Fr::ZERO; n];
-    let mut constants = vec![vec![Fr::ZERO; n]; config.constants.len()];
-    for s in 0..layout.params.capacity {
-        let base = layout.slot_row(s);
-        for t in 1..ROUNDS {
-            rc[base + layout.round_row(t)] = sparse(ROUND_CONSTANTS[t - 1]);
+    let params = layout.params;
+    let n = 1usize << params.k;
+    let perm = PermFixed::new(layout);
+    let zeros = || vec![Fr::ZERO; n];
+    let mut tag = [(); GROUP_COLUMNS].map(|_| zeros());
+    let mut w_in = [(); GROUP_COLUMNS].map(|_| zeros());
+    let mut w_out = [(); GROUP_COLUMNS].map(|_| zeros());
+    let mut rc = zeros();
+    let mut wrap = [zeros(), zeros()];
+    for m in 0..params.capacity / params.groups {
+        let base = layout.perm_row(m * params.groups);
+        let span = base..base + layout.rows;
+        for j in 0..GROUP_COLUMNS {
+            for (dst, &t) in tag[j][span.clone()].iter_mut().zip(&perm.tag[j]) {
+                *dst = Fr::from(t);
+            }
+            w_in[j][span.clone()].copy_from_slice(&perm.w_in[j]);
+            w_out[j][span.clone()].copy_from_slice(&perm.w_out[j]);
         }
+        rc[span.clone()].copy_from_slice(&perm.rc);
+        for (dst, src) in wrap.iter_mut().zip(&perm.wrap) {
+            dst[span.clone()].copy_from_slice(src);
+        }
+    }
+    let mut constants = vec![zeros(); config.constants.len()];
+    for p in 0..params.capacity {
         for q in 0..ELEMENTS {
             for r in 0..STEP_ROWS {
                 if let Some(values) = poseidon_constants(r) {
+                    let row = layout.chain_row(p) + POSEIDON_BASE + q * STEP_ROWS + r;
                     for (c, v) in values.iter().enumerate() {
-                        constants[c][base + POSEIDON_BASE + q * STEP_ROWS + r] = *v;
+                        constants[c][row] = *v;
                     }
                 }
             }
         }
     }
-    let mut table = [vec![Fr::ZERO; n], vec![Fr::ZERO; n], vec![Fr::ZERO; n]];
-    for (row, (t, i, o)) in entries(layout.params.part_width).into_iter().enumerate() {
+    let mut table = [zeros(), zeros(), zeros()];
+    for (row, (t, i, o)) in entries(params.part_width).into_iter().enumerate() {
         table[0][row] = Fr::from(t);
         table[1][row] = Fr::from(i);
         table[2][row] = Fr::from(o);
     }
-    let mut bus = [vec![Fr::ZERO; n], vec![Fr::ZERO; n], vec![Fr::ZERO; n]];
+    let mut bus = [zeros(), zeros(), zeros()];
     bus[0][..usable].iter_mut().for_each(|v| *v = Fr::ONE);
     bus[1][0] = Fr::ONE;
     bus[2][usable - 1] = Fr::ONE;
-    let mut out = vec![(config.tag, tag), (config.rc, rc)];
+    let shared = &config.shared;
+    let mut out: Vec<(Column<Fixed>, Vec<Fr>)> = Vec::new();
+    out.extend(shared.tag.iter().copied().zip(tag));
+    out.extend(shared.w_in.iter().copied().zip(w_in));
+    out.extend(shared.w_out.iter().copied().zip(w_out));
+    out.push((shared.rc, rc));
+    out.extend(shared.wrap.iter().copied().zip(wrap));
     out.extend(config.table.iter().copied().zip(table));
     out.extend(config.bus.iter().copied().zip(bus));
     out.extend(config.constants.iter().copied().zip(constants));
@@ -380,23 +494,41 @@ pub(crate) fn fixed(
 /// Switches the row selectors on.
 pub(crate) fn enable_selectors(
     config: &KeccakConfig,
-    layout: &SlotLayout,
+    layout: &PermLayout,
     region: &mut Region<'_, Fr>,
 ) -> Result<(), Error> {
     let s = &config.selectors;
-    let capacity = layout.params.capacity;
+    let params = layout.params;
     for row in 0..PUBLIC_ROWS {
         s.public.enable(region, row)?;
     }
-    for slot in 0..capacity {
-        let base = layout.slot_row(slot);
-        for t in 0..ROUNDS {
-            s.round.enable(region, base + layout.round_row(t))?;
+    for m in 0..params.capacity / params.groups {
+        let base = layout.perm_row(m * params.groups);
+        for slot in SlotKind::all() {
+            let row = base + layout.slot_row(slot);
+            s.slot.enable(region, row)?;
+            let kind = match slot {
+                SlotKind::BinIn(_) => s.bin_in,
+                SlotKind::Theta(..) => s.theta,
+                SlotKind::Rho(..) => s.rho,
+                SlotKind::Chi(..) => s.chi,
+                SlotKind::Iota => s.iota,
+                SlotKind::BinOut(_) => s.bin_out,
+            };
+            kind.enable(region, row)?;
         }
-        s.tail.enable(region, base + layout.tail_row())?;
+    }
+    let values = 2 * LANES;
+    for p in 0..params.capacity {
+        let base = layout.chain_row(p);
         for q in 0..ELEMENTS {
             let input = base + POSEIDON_BASE + q * STEP_ROWS;
             s.hash_input.enable(region, input)?;
+            if values - q * VALUES_PER_ELEMENT >= VALUES_PER_ELEMENT {
+                s.element.enable(region, input)?;
+            } else {
+                s.element_short.enable(region, input)?;
+            }
             if q == 0 {
                 s.hash_first.enable(region, input)?;
             } else {
@@ -411,46 +543,50 @@ pub(crate) fn enable_selectors(
             }
         }
         s.chain_out.enable(region, base + CHAIN_OUT_ROW)?;
-        if slot + 1 < capacity {
+        if p + 1 < params.capacity {
             s.chain_next.enable(region, base + CHAIN_OUT_ROW)?;
         } else {
             s.chain_end.enable(region, base + CHAIN_OUT_ROW)?;
         }
     }
-    s.chain_start.enable(region, layout.slot_row(0))?;
+    s.chain_start.enable(region, layout.chain_row(0))?;
     Ok(())
 }
 
 /// The LogUp helper columns and running sum over the usable rows.
 pub(crate) fn helpers(
     config: &KeccakConfig,
-    layout: &SlotLayout,
+    layout: &PermLayout,
     columns: &[Vec<Fr>],
     usable: usize,
     (alpha, beta): (Fr, Fr),
 ) -> (Vec<Vec<Fr>>, Vec<Fr>) {
     let params = layout.params;
-    let ix = Index { lookup_columns: params.lookup_columns };
+    let ix = Index { groups: params.groups };
     let n = 1usize << params.k;
     let tags = tags(layout, n);
     let table = entries(params.part_width);
     let compress = |t: Fr, i: Fr, o: Fr| beta - (t + alpha * (i + alpha * o));
+    let lookups = params.groups * GROUP_COLUMNS;
     // Every row's fractions in configuration order: the lookups, then the table entry.
     let fraction = |row: usize, f: usize| -> (Fr, Fr) {
-        if f < params.lookup_columns {
-            let t = Fr::from(tags[row]);
-            (Fr::ONE, compress(t, columns[ix.input(f)][row], columns[ix.output(f)][row]))
+        if f < lookups {
+            let (g, j) = (f / GROUP_COLUMNS, f % GROUP_COLUMNS);
+            let t = Fr::from(tags[j][row]);
+            let i = columns[KeccakColumn::Input(g, j).index(params)][row];
+            let o = columns[KeccakColumn::Output(g, j).index(params)][row];
+            (Fr::ONE, compress(t, i, o))
         } else {
             let (t, i, o) = table.get(row).copied().unwrap_or((0, 0, 0));
             (-columns[ix.multiplicity()][row], compress(Fr::from(t), Fr::from(i), Fr::from(o)))
         }
     };
-    let fractions = params.lookup_columns + 1;
+    let fractions = lookups + 1;
     let helpers: Vec<Vec<Fr>> = (0..config.logup.helpers.len())
         .into_par_iter()
-        .map(|g| {
-            let group: Vec<usize> = (g * FRACTIONS_PER_HELPER
-                ..((g + 1) * FRACTIONS_PER_HELPER).min(fractions))
+        .map(|h| {
+            let group: Vec<usize> = (h * FRACTIONS_PER_HELPER
+                ..((h + 1) * FRACTIONS_PER_HELPER).min(fractions))
                 .collect();
             let mut numerators = Vec::with_capacity(usable * group.len());
             let mut denominators = Vec::with_capacity(usable * group.len());

@@ -3,14 +3,14 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use halo2_base::halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
-use precompiles::keccak::layout::{Block, Part, SlotLayout};
+use precompiles::keccak::layout::{cell_position, PermLayout, SlotKind};
 use precompiles::keccak::{KeccakBatch, KeccakCircuit, KeccakColumn, KeccakParams};
 use precompiles::Fr;
 use rand::{Rng, SeedableRng};
 
-/// Two slots of 1,467 rows at 2^12: MockProver runs take about a second.
+/// Two permutations of 6,855 rows, one in each of two groups, at 2^13.
 pub(crate) fn shape() -> KeccakParams {
-    KeccakParams { k: 12, capacity: 2, part_width: 4, lookup_columns: 16 }
+    KeccakParams { k: 13, capacity: 2, part_width: 4, groups: 2 }
 }
 
 /// `n` random states from `seed`.
@@ -57,48 +57,58 @@ pub(crate) fn failures(circuit: &KeccakCircuit) -> Vec<Failure> {
     failures_with(circuit, circuit.instances())
 }
 
-/// Asserts that `name` (a constraint or gate name) is among the failures, at `row` when
-/// given, and that every failure is one of `allowed` (the named constraint's neighbours
-/// that read the same cell).
+/// Whether `failure` is through `name`: a constraint or gate name, or `copy` for a copy
+/// constraint (halo2's permutation argument).
+fn is(failure: &Failure, name: &str) -> bool {
+    if name == "copy" {
+        failure.constraint.starts_with("Equality constraint not satisfied")
+    } else {
+        failure.constraint.contains(&format!("'{name}'"))
+    }
+}
+
+/// Asserts that `name` (a constraint or gate name, or `copy`) is among the failures, at
+/// `row` when given, and that every failure is one of `allowed` (the named constraint's
+/// neighbours that read the same cell).
 pub(crate) fn assert_fails(found: &[Failure], name: &str, row: Option<usize>, allowed: &[&str]) {
     assert!(
-        found.iter().any(|f| f.constraint.contains(&format!("'{name}'"))
-            && (row.is_none() || f.row == row)),
+        found.iter().any(|f| is(f, name) && (row.is_none() || f.row == row)),
         "expected '{name}' at {row:?}, got {found:?}"
     );
     for f in found {
         assert!(
-            f.constraint.contains(&format!("'{name}'"))
-                || allowed.iter().any(|a| f.constraint.contains(&format!("'{a}'"))),
+            is(f, name) || allowed.iter().any(|a| is(f, a)),
             "unexpected failure {f:?} (expected '{name}')"
         );
     }
 }
 
-/// The global row of row `row` of round `t`'s block in slot `slot`.
-pub(crate) fn round_row(layout: &SlotLayout, slot: usize, t: usize, row: usize) -> usize {
-    layout.slot_row(slot) + layout.round_row(t) + row
+/// The first row of `slot` of permutation `perm`.
+pub(crate) fn slot_row(layout: &PermLayout, perm: usize, slot: SlotKind) -> usize {
+    layout.perm_row(perm) + layout.slot_row(slot)
 }
 
-/// The global row of row `row` of the tail block in slot `slot`.
-pub(crate) fn tail_row(layout: &SlotLayout, slot: usize, row: usize) -> usize {
-    layout.slot_row(slot) + layout.tail_row() + row
-}
-
-/// A part of a decomposition of a block.
-pub(crate) fn part(block: &Block, decomposition: usize, part: usize) -> Part {
-    block.decompositions[decomposition].parts[part]
-}
-
-/// The input and output cells `(column, row)` of `part` in a block starting at `base`.
+/// The input and output cells `(column, row)` of part `c` of `slot` of permutation `perm`.
 pub(crate) fn part_cells(
-    part: Part,
-    base: usize,
+    layout: &PermLayout,
+    perm: usize,
+    slot: SlotKind,
+    c: usize,
 ) -> ((KeccakColumn, usize), (KeccakColumn, usize)) {
-    (
-        (KeccakColumn::Input(part.column), base + part.row),
-        (KeccakColumn::Output(part.column), base + part.row),
-    )
+    let g = layout.group(perm);
+    let (r, j) = cell_position(c);
+    let row = slot_row(layout, perm, slot) + r;
+    ((KeccakColumn::Input(g, j), row), (KeccakColumn::Output(g, j), row))
+}
+
+/// `V[i]` of `slot` of permutation `perm`.
+pub(crate) fn value_cell(
+    layout: &PermLayout,
+    perm: usize,
+    slot: SlotKind,
+    i: usize,
+) -> (KeccakColumn, usize) {
+    (KeccakColumn::Value(layout.group(perm)), slot_row(layout, perm, slot) + i)
 }
 
 /// `BASE^e`.

@@ -14,7 +14,7 @@ use circuits::peak_rss_mib;
 use circuits::snark::aggregation_cost;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use precompiles::keccak::{
-    circuit::helper_count, keygen, layout::PermLayout, prove_batch, KeccakBatch, KeccakCircuit,
+    circuit::helper_count, keygen, layout::PermLayout, prove_batch, KeccakBatch, KeccakCircuit, KeccakColumn,
     KeccakParams,
 };
 use precompiles::Fr;
@@ -61,6 +61,11 @@ fn main() {
         let inputs: Vec<[u64; 25]> =
             (0..shape.capacity).map(|_| std::array::from_fn(|_| rng.gen())).collect();
         let batch = KeccakBatch::new(inputs, Fr::from(0));
+        let t = Instant::now();
+        let circuit = KeccakCircuit::new(shape, &batch).unwrap();
+        let _ = circuit.cell(KeccakColumn::Chain, 0);
+        println!("  witness columns {:.1}s", t.elapsed().as_secs_f64());
+        drop(circuit);
         let t = Instant::now();
         let proof = prove_batch(&params, &pk, shape, &batch).unwrap();
         let prove_s = t.elapsed().as_secs_f64();

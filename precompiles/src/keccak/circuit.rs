@@ -295,6 +295,9 @@ pub struct KeccakCircuit {
     batch: Option<KeccakBatch>,
     columns: OnceLock<Vec<Vec<Fr>>>,
     tampered: Vec<(usize, usize, Fr)>,
+    /// Set for `create_proof`, which takes the fixed columns, the selectors and the copy
+    /// constraints from the proving key: synthesis then skips them.
+    prover_only: bool,
 }
 
 impl KeccakCircuit {
@@ -312,13 +315,28 @@ impl KeccakCircuit {
             batch: Some(batch.clone()),
             columns: OnceLock::new(),
             tampered: Vec::new(),
+            prover_only: false,
         })
     }
 
     /// The circuit without a witness, for keygen.
     pub fn keygen(params: KeccakParams) -> Result<Self, KeccakError> {
         check_shape(params)?;
-        Ok(Self { params, batch: None, columns: OnceLock::new(), tampered: Vec::new() })
+        Ok(Self {
+            params,
+            batch: None,
+            columns: OnceLock::new(),
+            tampered: Vec::new(),
+            prover_only: false,
+        })
+    }
+
+    /// The same circuit for `create_proof` only, which reads the fixed columns, selectors
+    /// and copy constraints from the proving key: synthesis skips them. (MockProver and
+    /// keygen need the circuit as [`Self::new`] makes it.)
+    pub fn for_prover(mut self) -> Self {
+        self.prover_only = true;
+        self
     }
 
     /// The shape.
@@ -428,7 +446,13 @@ impl Circuit<Fr> for KeccakCircuit {
     }
 
     fn without_witnesses(&self) -> Self {
-        Self { params: self.params, batch: None, columns: OnceLock::new(), tampered: Vec::new() }
+        Self {
+            params: self.params,
+            batch: None,
+            columns: OnceLock::new(),
+            tampered: Vec::new(),
+            prover_only: false,
+        }
     }
 
     fn configure_with_params(
@@ -456,7 +480,7 @@ impl Circuit<Fr> for KeccakCircuit {
         layouter.assign_region(
             || "keccak",
             |mut region| {
-                if challenges.is_none() {
+                if challenges.is_none() && !self.prover_only {
                     for (column, values) in witness::fixed(&config, &layout, usable) {
                         for (row, value) in values.iter().enumerate() {
                             if !bool::from(value.is_zero()) {

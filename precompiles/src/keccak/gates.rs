@@ -11,6 +11,8 @@ use halo2_base::halo2_proofs::{
 use super::layout::{cell_position, PermLayout, SlotKind, GROUP_COLUMNS};
 use super::spec::{BASE, LANE_BITS, ROUNDS};
 use circuits::Fr;
+use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
+use std::sync::OnceLock;
 
 /// A named constraint.
 pub(crate) type Named = (&'static str, Expression<Fr>);
@@ -20,14 +22,29 @@ pub(crate) fn constant(x: Fr) -> Expression<Fr> {
     Expression::Constant(x)
 }
 
-/// `BASE^e` in the field.
+/// `BASE^e` in the field (`e` up to 64).
 pub(crate) fn sparse_weight(e: usize) -> Fr {
-    Fr::from(BASE).pow_vartime([e as u64])
+    static POWERS: OnceLock<Vec<Fr>> = OnceLock::new();
+    let powers = POWERS.get_or_init(|| {
+        std::iter::successors(Some(Fr::ONE), |p| Some(*p * Fr::from(BASE)))
+            .take(LANE_BITS + 1)
+            .collect()
+    });
+    powers.get(e).copied().unwrap_or_else(|| Fr::from(BASE).pow_vartime([e as u64]))
+}
+
+/// The sparse value of a digit vector: each half in integers (`7^32 < 2^90`), then one
+/// field multiplication.
+pub(crate) fn sparse_digits(d: &[u8; LANE_BITS]) -> Fr {
+    let half = |digits: &[u8]| {
+        Fr::from_u128(digits.iter().rev().fold(0u128, |acc, &v| acc * u128::from(BASE) + u128::from(v)))
+    };
+    half(&d[..LANE_BITS / 2]) + half(&d[LANE_BITS / 2..]) * sparse_weight(LANE_BITS / 2)
 }
 
 /// The sparse form of `value`'s bits.
 pub(crate) fn sparse(value: u64) -> Fr {
-    (0..LANE_BITS).filter(|z| (value >> z) & 1 == 1).map(sparse_weight).sum()
+    sparse_digits(&super::spec::digits(value))
 }
 
 /// `Σ_z BASE^z`: every digit one.

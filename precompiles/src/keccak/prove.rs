@@ -62,7 +62,7 @@ pub fn prove_batch(
     batch: &KeccakBatch,
 ) -> Result<KeccakProof, KeccakError> {
     check_params(params, shape.k)?;
-    let circuit = KeccakCircuit::new(shape, batch)?;
+    let circuit = KeccakCircuit::new(shape, batch)?.for_prover();
     let instances = KeccakCircuit::instances(&circuit).concat();
     let snark = prove_snark(params, pk, circuit, instances, None).map_err(KeccakError::Halo2)?;
     let proof =

@@ -13,7 +13,7 @@ use super::circuit::{
     poseidon_constants, poseidon_row_kind, KeccakColumn, KeccakConfig, FRACTIONS_PER_HELPER,
     GROUP_ADVICE, STEP_ROWS,
 };
-use super::gates::{sparse, sparse_weight};
+use super::gates::{sparse, sparse_digits, sparse_weight};
 use super::layout::{
     cell_position, pi_inverse, KeccakParams, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW,
     ELEMENTS, GROUP_COLUMNS, POSEIDON_BASE, PUBLIC_ROWS, VALUES_PER_ELEMENT,
@@ -99,11 +99,6 @@ impl KeccakBatch {
 pub fn elements(input: &[u64; LANES]) -> Vec<Fr> {
     let call = PrecompileCall::KeccakPermute { input: *input, output: spec::keccak_f(input) };
     pack_values(&call_values(&call).1)
-}
-
-/// The sparse value of a digit vector.
-fn sparse_digits(d: &[u8; LANE_BITS]) -> Fr {
-    d.iter().enumerate().map(|(z, &v)| sparse_weight(z) * Fr::from(u64::from(v))).sum()
 }
 
 /// One permutation's values: its input, its rounds and its output.

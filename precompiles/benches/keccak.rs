@@ -14,8 +14,8 @@ use circuits::peak_rss_mib;
 use circuits::snark::aggregation_cost;
 use halo2_base::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use precompiles::keccak::{
-    circuit::helper_count, keygen, layout::PermLayout, prove_batch, KeccakBatch, KeccakCircuit, KeccakColumn,
-    KeccakParams,
+    circuit::helper_count, keygen, layout::PermLayout, prove_batch, KeccakBatch, KeccakCircuit,
+    KeccakColumn, KeccakParams,
 };
 use precompiles::Fr;
 use rand::{Rng, SeedableRng};

@@ -90,8 +90,11 @@ pub struct ServiceConfig {
     /// This process's memory budget, in MiB, shared by all its workers: a worker claims
     /// only the stages whose measured peak fits beside the stages the others are running
     /// (none: every stage). Run one process per machine with `--workers N` and the
-    /// machine's memory here.
+    /// machine's memory here, or name one `memory_ledger` in every process.
     pub max_memory_mib: Option<u64>,
+    /// A file that makes `max_memory_mib` one budget for every process on the machine
+    /// that names it (see [`crate::worker::MemoryBudget`]).
+    pub memory_ledger: Option<PathBuf>,
     /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`) for proving stages.
     /// Without it, INSECURE development parameters are generated from a public seed.
     pub params_dir: Option<PathBuf>,
@@ -137,6 +140,7 @@ impl Default for ServiceConfig {
             l1_max_fee_gwei: 500,
             l1_max_attempts: 5,
             max_memory_mib: None,
+            memory_ledger: None,
             params_dir: None,
             keys_dir: None,
             prover_exe: None,
@@ -358,6 +362,10 @@ pub struct ConfigArgs {
     /// worker claims only stages whose measured peak fits beside the running ones.
     #[arg(long = "max-memory", env = "PROVER_MAX_MEMORY", value_parser = parse_mib)]
     pub max_memory_mib: Option<u64>,
+    /// A file shared by every worker process on this machine, so that `--max-memory` is
+    /// one budget for all of them (e.g. `/run/zk-rollup-prover/memory.ledger`).
+    #[arg(long, env = "PROVER_MEMORY_LEDGER")]
+    pub memory_ledger: Option<PathBuf>,
     /// Directory of real KZG parameters for proving (default: INSECURE development ones).
     #[arg(long, env = "PROVER_PARAMS_DIR")]
     pub params_dir: Option<PathBuf>,
@@ -433,6 +441,7 @@ impl ConfigArgs {
             rollup_address,
             l1_key_file,
             max_memory_mib,
+            memory_ledger,
             params_dir,
             keys_dir,
             prover_exe

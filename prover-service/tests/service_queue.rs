@@ -6,6 +6,7 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_primitives::B256;
@@ -109,21 +110,39 @@ async fn a_worker_claims_only_the_stages_its_memory_fits() {
 #[tokio::test(flavor = "multi_thread")]
 async fn workers_of_one_process_share_its_memory_budget() {
     for (store, _dir) in stores().await {
-        let (_, execute) = executing(&store, 21).await;
-        assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
         let budget = MemoryBudget::new(Some(16 * 1024));
-        let all = StageKind::ALL;
-        let (first, held) = budget.claim(&store, "a", 10_000, &all).await.unwrap().unwrap();
-        assert_eq!(first.part.as_deref(), Some("segment-0"));
-        assert_eq!(budget.reserved_mib(), StageKind::Segment.peak_mib());
-        assert!(
-            budget.claim(&store, "b", 10_000, &all).await.unwrap().is_none(),
-            "a second segment or the 4 GiB batch would pass 16 GiB"
-        );
-        drop(held);
-        let (second, _held) = budget.claim(&store, "b", 10_000, &all).await.unwrap().unwrap();
-        assert_eq!(second.part.as_deref(), Some("segment-1"));
+        share_a_budget(&store, &budget, &budget).await;
     }
+}
+
+/// The same for two processes' budgets that name one memory ledger file.
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_naming_one_memory_ledger_share_one_budget() {
+    for (store, _dir) in stores().await {
+        let ledger = tempfile::tempdir().unwrap();
+        let path = Some(ledger.path().join("memory.ledger"));
+        let first = MemoryBudget::shared(Some(16 * 1024), path.clone());
+        let second = MemoryBudget::shared(Some(16 * 1024), path);
+        share_a_budget(&store, &first, &second).await;
+    }
+}
+
+/// Claims through `a` and then `b`, which share a 16 GiB budget.
+async fn share_a_budget(store: &JobStore, a: &Arc<MemoryBudget>, b: &Arc<MemoryBudget>) {
+    let (_, execute) = executing(store, 21).await;
+    assert!(store.complete(&execute, "planner", 1, &plan()).await.unwrap());
+    let all = StageKind::ALL;
+    let (first, held) = a.claim(store, "a", 10_000, &all).await.unwrap().unwrap();
+    assert_eq!(first.part.as_deref(), Some("segment-0"));
+    assert_eq!(a.reserved_mib(), StageKind::Segment.peak_mib());
+    assert_eq!(b.reserved_on_machine_mib().unwrap(), StageKind::Segment.peak_mib());
+    assert!(
+        b.claim(store, "b", 10_000, &all).await.unwrap().is_none(),
+        "a second segment or the 5 GiB batch would pass 16 GiB"
+    );
+    drop(held);
+    let (second, _held) = b.claim(store, "b", 10_000, &all).await.unwrap().unwrap();
+    assert_eq!(second.part.as_deref(), Some("segment-1"));
 }
 
 /// The parts of a planned proof: the bottom row is claimable at once (by several

@@ -37,7 +37,9 @@ pub(crate) fn sparse_weight(e: usize) -> Fr {
 /// field multiplication.
 pub(crate) fn sparse_digits(d: &[u8; LANE_BITS]) -> Fr {
     let half = |digits: &[u8]| {
-        Fr::from_u128(digits.iter().rev().fold(0u128, |acc, &v| acc * u128::from(BASE) + u128::from(v)))
+        Fr::from_u128(
+            digits.iter().rev().fold(0u128, |acc, &v| acc * u128::from(BASE) + u128::from(v)),
+        )
     };
     half(&d[..LANE_BITS / 2]) + half(&d[LANE_BITS / 2..]) * sparse_weight(LANE_BITS / 2)
 }

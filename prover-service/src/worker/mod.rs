@@ -21,7 +21,7 @@ use crate::model::StageKind;
 use crate::node::NodeClient;
 use crate::store::{ClaimedStage, JobStore};
 
-pub use budget::{MemoryBudget, Reservation};
+pub use budget::{ClaimError, MemoryBudget, Reservation};
 pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
 pub use prove::ProveResult;
 
@@ -140,7 +140,8 @@ pub async fn run_workers(context: Arc<WorkerContext>, count: usize, shutdown: Ca
             );
         }
     }
-    let budget = MemoryBudget::new(context.config.max_memory_mib);
+    let budget =
+        MemoryBudget::shared(context.config.max_memory_mib, context.config.memory_ledger.clone());
     let mut set = tokio::task::JoinSet::new();
     for index in 0..count {
         let owner = format!("{host}-{}-{index}-{:08x}", std::process::id(), rand_suffix());

@@ -10,7 +10,7 @@
 //!
 //! **Statement.** For public inputs `(h₀, h₁)`: there are permutations `(xᵢ, keccak-f(xᵢ))`
 //! and flags `activeᵢ` such that folding the 17 chain elements of each active pair into
-//! `h₀`, in slot order, gives `h₁`. The elements are the ones the VM segment circuit folds
+//! `h₀`, in order, gives `h₁`. The elements are the ones the VM segment circuit folds
 //! for the same call ([`circuits::chains::call_values`]), so a batch proof whose chain meets
 //! the VM's proves every output the VM received.
 

@@ -15,7 +15,7 @@ use super::circuit::{
 };
 use super::gates::{sparse, sparse_digits, sparse_weight};
 use super::layout::{
-    cell_position, pi_inverse, KeccakParams, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW,
+    cell_position, pi_inverse, KeccakParams, Part, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW,
     ELEMENTS, GROUP_COLUMNS, POSEIDON_BASE, PUBLIC_ROWS, VALUES_PER_ELEMENT,
 };
 use super::spec::{self, add_digits, digits, LANES, LANE_BITS, ROUNDS, ROUND_CONSTANTS};
@@ -158,20 +158,22 @@ impl Permutation {
     }
 }
 
-/// Column indices of the witness beyond the groups (see [`KeccakConfig::advice`]).
+/// Column indices of the witness beyond the groups (see [`KeccakConfig::advice`]): the
+/// named ones from [`KeccakColumn::index`], the multiplicities and Poseidon's aux cells
+/// around them.
 struct Index {
-    groups: usize,
+    params: KeccakParams,
 }
 
 impl Index {
     fn ch(&self) -> usize {
-        self.groups * GROUP_ADVICE
+        KeccakColumn::Chain.index(self.params)
     }
     fn multiplicity(&self) -> usize {
         self.ch() + 1
     }
     fn state(&self, i: usize) -> usize {
-        self.multiplicity() + 1 + i
+        KeccakColumn::State(i).index(self.params)
     }
     fn aux(&self, i: usize) -> usize {
         self.state(circuits::poseidon::WIDTH) + i
@@ -181,20 +183,26 @@ impl Index {
     }
 }
 
-/// Writes one group's slots of permutation `perm` from row `base` into its columns
-/// (`group[j]` is the group's input `j`, output `j` at `GROUP_COLUMNS + j`, `V` last).
+/// Every slot of a permutation with its parts, in order.
+fn slot_parts(params: KeccakParams) -> Vec<(SlotKind, Vec<Part>)> {
+    SlotKind::all().into_iter().map(|slot| (slot, slot.parts(params.part_width))).collect()
+}
+
+/// Writes one group's slots (`slots`, from [`slot_parts`]) of permutation `perm` from row
+/// `base` into its columns (`group[j]` is the group's input `j`, output `j` at
+/// `GROUP_COLUMNS + j`, `V` last).
 fn write_permutation(
     group: &mut [Vec<Fr>],
-    params: KeccakParams,
+    slots: &[(SlotKind, Vec<Part>)],
     layout: &PermLayout,
     perm: &Permutation,
     base: usize,
 ) {
-    for slot in SlotKind::all() {
+    for &(slot, ref parts) in slots {
         let row = base + layout.slot_row(slot);
         let (lane, values) = perm.slot(slot);
         let table = slot.table();
-        for (c, part) in slot.parts(params.part_width).iter().enumerate() {
+        for (c, part) in parts.iter().enumerate() {
             let d: Vec<u64> =
                 lane[part.offset..part.offset + part.width].iter().map(|&x| u64::from(x)).collect();
             let (i, o) = table.entry(&d);
@@ -211,7 +219,7 @@ fn write_permutation(
 /// The first-phase advice columns (multiplicities still zero), `2^k` rows each.
 pub(crate) fn columns(params: KeccakParams, batch: &KeccakBatch) -> Vec<Vec<Fr>> {
     let layout = PermLayout::new(params);
-    let ix = Index { groups: params.groups };
+    let ix = Index { params };
     let n = 1usize << params.k;
     let perms: Vec<Permutation> = (0..params.capacity)
         .into_par_iter()
@@ -220,11 +228,12 @@ pub(crate) fn columns(params: KeccakParams, batch: &KeccakBatch) -> Vec<Vec<Fr>>
             None => Permutation::new(false, [0u64; LANES]),
         })
         .collect();
+    let slots = slot_parts(params);
     let mut columns = vec![vec![Fr::ZERO; n]; ix.count()];
     let (groups, rest) = columns.split_at_mut(ix.ch());
     groups.par_chunks_mut(GROUP_ADVICE).enumerate().for_each(|(g, group)| {
         for (p, perm) in perms.iter().enumerate().filter(|(p, _)| layout.group(*p) == g) {
-            write_permutation(group, params, &layout, perm, layout.perm_row(p));
+            write_permutation(group, &slots, &layout, perm, layout.perm_row(p));
         }
     });
     let ch = 0;
@@ -272,7 +281,7 @@ pub(crate) fn columns(params: KeccakParams, batch: &KeccakBatch) -> Vec<Vec<Fr>>
 /// `A[π⁻¹(k)]` and `D[x]`, the output lanes, and the chain's values.
 pub(crate) fn copies(layout: &PermLayout) -> Vec<((usize, usize), (usize, usize))> {
     let params = layout.params;
-    let ix = Index { groups: params.groups };
+    let ix = Index { params };
     let mut out = Vec::new();
     for p in 0..params.capacity {
         let v = KeccakColumn::Value(layout.group(p)).index(params);
@@ -321,11 +330,11 @@ impl PermFixed {
             wrap: [vec![Fr::ZERO; rows], vec![Fr::ZERO; rows]],
         };
         let bit = |b: bool| Fr::from(u64::from(b));
-        for slot in SlotKind::all() {
+        for (slot, parts) in slot_parts(layout.params) {
             let row = layout.slot_row(slot);
             let table = slot.table();
             let rotation = slot.rotation();
-            for (c, part) in slot.parts(layout.params.part_width).iter().enumerate() {
+            for (c, part) in parts.iter().enumerate() {
                 let (r, j) = cell_position(c);
                 out.tag[j][row + r] = table.tag(part.width);
                 out.w_in[j][row + r] = match table {
@@ -386,7 +395,7 @@ fn small(x: &Fr) -> Option<u64> {
 /// is no entry is not counted, and the LogUp sum then does not vanish.
 pub(crate) fn set_multiplicities(params: KeccakParams, columns: &mut [Vec<Fr>]) {
     let layout = PermLayout::new(params);
-    let ix = Index { groups: params.groups };
+    let ix = Index { params };
     let n = 1usize << params.k;
     let usable = super::circuit::usable_rows(params);
     let table = entries(params.part_width);
@@ -557,7 +566,7 @@ pub(crate) fn helpers(
     (alpha, beta): (Fr, Fr),
 ) -> (Vec<Vec<Fr>>, Vec<Fr>) {
     let params = layout.params;
-    let ix = Index { groups: params.groups };
+    let ix = Index { params };
     let n = 1usize << params.k;
     let tags = tags(layout, n);
     let table = entries(params.part_width);

@@ -64,7 +64,7 @@ impl Drop for Reservation {
         if let (Some(ledger), Some(id)) = (&self.budget.ledger, self.line) {
             let removed = ledger.lock().and_then(|mut held| {
                 let mut lines = held.read()?;
-                lines.retain(|l| !(l.process == Process::current() && l.id == id));
+                lines.retain(|l| !(l.process == ledger.process && l.id == id));
                 held.write(&lines)
             });
             if let Err(e) = removed {
@@ -87,7 +87,9 @@ impl MemoryBudget {
             total_mib,
             reserved_mib: AtomicU64::new(0),
             claiming: tokio::sync::Mutex::new(()),
-            ledger: ledger.filter(|_| total_mib.is_some()).map(|path| Ledger { path }),
+            ledger: ledger
+                .filter(|_| total_mib.is_some())
+                .map(|path| Ledger { path, process: Process::current() }),
             next_id: AtomicU64::new(0),
         })
     }
@@ -130,7 +132,7 @@ impl MemoryBudget {
             Some(ledger) => {
                 let mut held = ledger.lock()?;
                 let lines = held.live()?;
-                self.record(&mut held, lines, kind)
+                self.record(ledger, &mut held, lines, kind)
             }
             None => Ok(self.hold(kind, None)),
         }
@@ -145,12 +147,13 @@ impl MemoryBudget {
     /// Adds `kind`'s line to the ledger's `lines` and writes them back.
     fn record(
         self: &Arc<Self>,
+        ledger: &Ledger,
         held: &mut HeldLedger,
         mut lines: Vec<Line>,
         kind: StageKind,
     ) -> std::io::Result<Reservation> {
         let id = self.next_id.fetch_add(1, Ordering::AcqRel);
-        lines.push(Line { process: Process::current(), id, mib: kind.peak_mib() });
+        lines.push(Line { process: ledger.process, id, mib: kind.peak_mib() });
         held.write(&lines)?;
         Ok(self.hold(kind, Some(id)))
     }
@@ -170,10 +173,10 @@ impl MemoryBudget {
             if fitting.is_empty() {
                 return Ok(None);
             }
-            return Ok(store
-                .claim(owner, lease_ms, &fitting)
-                .await?
-                .map(|stage| (stage.clone(), self.hold(stage.kind, None))));
+            return Ok(store.claim(owner, lease_ms, &fitting).await?.map(|stage| {
+                let held = self.hold(stage.kind, None);
+                (stage, held)
+            }));
         };
         // The file stays locked from reading the machine's reservations to recording
         // this one, so two processes cannot both fill the same free memory.
@@ -198,7 +201,8 @@ impl MemoryBudget {
             held.write(&lines).map_err(ledger_error)?;
             return Ok(None);
         };
-        let reservation = self.record(&mut held, lines, stage.kind).map_err(ledger_error)?;
+        let reservation =
+            self.record(ledger, &mut held, lines, stage.kind).map_err(ledger_error)?;
         Ok(Some((stage, reservation)))
     }
 }
@@ -207,6 +211,8 @@ impl MemoryBudget {
 #[derive(Debug, Clone)]
 struct Ledger {
     path: PathBuf,
+    /// This process, as its lines name it.
+    process: Process,
 }
 
 /// The ledger file, locked exclusively until dropped.

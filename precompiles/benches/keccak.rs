@@ -58,6 +58,11 @@ fn main() {
         let t = Instant::now();
         let pk = keygen(&params, shape).unwrap();
         let keygen_s = t.elapsed().as_secs_f64();
+        println!(
+            "  key: {} fixed columns after selector compression, {} committed polynomials",
+            pk.get_vk().cs().num_fixed_columns(),
+            circuits::snark::committed_polys(pk.get_vk())
+        );
         let inputs: Vec<[u64; 25]> =
             (0..shape.capacity).map(|_| std::array::from_fn(|_| rng.gen())).collect();
         let batch = KeccakBatch::new(inputs, Fr::from(0));

@@ -233,6 +233,31 @@ fn lookup_of_a_wrong_parity() {
     assert_fails(&found, "logup", None, &["lane output"]);
 }
 
+/// A wrong parity whose fraction the running sum absorbs by a jump into row `from`, so
+/// that the sum still ends at zero.
+fn absorbed_wrong_parity(f: &Fixture, from: usize) -> Vec<Failure> {
+    let slot = SlotKind::Theta(3, 1);
+    let (_, output) = part_cells(&f.layout, 0, slot, 0);
+    let digit = digits(f.round(0, 3).c[1])[0];
+    let changed = shift(f.get(output), if digit == 1 { -1 } else { 1 });
+    failures(&f.circuit.with_cells(&[(output.0, output.1, changed)]).with_balanced_bus(from))
+}
+
+#[test]
+fn logup_running_sum_starts_at_zero() {
+    let f = fixture();
+    assert!(failures(&f.circuit.clone().with_balanced_bus(0)).is_empty());
+    // Only the start (`first · acc = 0` at row 0) objects.
+    assert_fails(&absorbed_wrong_parity(&f, 0), "logup", Some(0), &["lane output"]);
+}
+
+#[test]
+fn logup_running_sum_steps_by_the_helpers() {
+    let f = fixture();
+    // Only the step into row 1000 (`acc' = acc + Σh`, at row 999) objects.
+    assert_fails(&absorbed_wrong_parity(&f, 1000), "logup", Some(999), &["lane output"]);
+}
+
 #[test]
 fn input_binding() {
     let f = fixture();

@@ -30,7 +30,7 @@ use snark_verifier_sdk::Snark;
 use crate::node::{build_circuit, size_circuit, NodeKind};
 use crate::output::OutputDigest;
 use crate::ProveError;
-use precompiles::keccak::{KeccakCircuit, KeccakParams};
+use precompiles::keccak::KeccakParams;
 use precompiles::secp256k1::{SecpKey, SecpShape};
 
 /// Bump when a node circuit's constraints change, so that cached keys are not reused.
@@ -231,8 +231,7 @@ impl Keys {
         memoized(&self.keccak_vk, || {
             let shape = self.config.keccak;
             let params = self.params(shape.k)?;
-            let circuit = KeccakCircuit::keygen(shape)?;
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
+            Ok(precompiles::keccak::keygen_vk(&params, shape)?)
         })
     }
 

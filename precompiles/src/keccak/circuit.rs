@@ -1,5 +1,6 @@
 //! The keccak-f circuit: its columns and gates, and the assignment of a witness.
 
+use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use std::sync::OnceLock;
 
 use halo2_base::halo2_proofs::{
@@ -38,7 +39,12 @@ pub struct KeccakConfig {
     pub(crate) state: [Column<Advice>; WIDTH],
     pub(crate) aux: [Column<Advice>; AUX_CELLS],
     pub(crate) table: [Column<Fixed>; 3],
-    pub(crate) bus: [Column<Fixed>; 3],
+    /// The LogUp bus's rows in one column: 1 on every usable row but the last, which holds
+    /// 2, and 0 on the blinding rows. With `u` its value, the helpers are constrained
+    /// where `u ≠ 0`, the running sum steps on where `u·(2 − u) = 1` and ends where
+    /// `u·(u − 1)/2 = 1`; its start is the selector `bus_first`. One fixed column where
+    /// there were three.
+    pub(crate) usable: Column<Fixed>,
     pub(crate) constants: [Column<Fixed>; ROW_CONSTANTS],
     pub(crate) selectors: Selectors,
     pub(crate) logup: LogUpConfig,
@@ -47,7 +53,6 @@ pub struct KeccakConfig {
 /// The row selectors.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Selectors {
-    pub(crate) slot: Selector,
     pub(crate) theta: Selector,
     pub(crate) rho: Selector,
     pub(crate) chi: Selector,
@@ -66,6 +71,7 @@ pub(crate) struct Selectors {
     pub(crate) chain_start: Selector,
     pub(crate) chain_end: Selector,
     pub(crate) public: Selector,
+    pub(crate) bus_first: Selector,
 }
 
 impl KeccakConfig {
@@ -107,15 +113,13 @@ impl KeccakConfig {
             tag: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
             w_in: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
             w_out: [(); GROUP_COLUMNS].map(|_| meta.fixed_column()),
-            rc: meta.fixed_column(),
-            wrap: [(); 2].map(|_| meta.fixed_column()),
+            slot_constants: meta.fixed_column(),
         };
         let table = [(); 3].map(|_| meta.fixed_column());
-        let bus = [(); 3].map(|_| meta.fixed_column());
+        let usable = meta.fixed_column();
         let constants = [(); ROW_CONSTANTS].map(|_| meta.fixed_column());
         let instance = meta.instance_column();
         let selectors = Selectors {
-            slot: meta.selector(),
             theta: meta.selector(),
             rho: meta.selector(),
             chi: meta.selector(),
@@ -134,11 +138,11 @@ impl KeccakConfig {
             chain_start: meta.selector(),
             chain_end: meta.selector(),
             public: meta.selector(),
+            bus_first: meta.selector(),
         };
 
         type SlotGate = fn(&mut SlotCells<'_, '_>) -> Vec<Named>;
-        let slot_gates: [(&str, Selector, SlotGate); 7] = [
-            ("keccak lane output", selectors.slot, gates::lane_output),
+        let slot_gates: [(&str, Selector, SlotGate); 6] = [
             ("keccak theta", selectors.theta, gates::theta),
             ("keccak rho", selectors.rho, gates::rho),
             ("keccak chi", selectors.chi, gates::chi),
@@ -152,7 +156,12 @@ impl KeccakConfig {
                 let mut out = Vec::new();
                 for &group in &groups {
                     let mut cells = SlotCells { vc, group, fixed: shared, layout: &layout };
-                    out.extend(build(&mut cells).into_iter().map(|(n, e)| (n, q.clone() * e)));
+                    // Every slot composes its output; one selector per slot kind (and
+                    // none for the composition alone) lets halo2 compress them into
+                    // one fixed column or two.
+                    let mut constraints = gates::lane_output(&mut cells);
+                    constraints.extend(build(&mut cells));
+                    out.extend(constraints.into_iter().map(|(n, e)| (n, q.clone() * e)));
                 }
                 out
             });
@@ -189,8 +198,16 @@ impl KeccakConfig {
             let entry = table.map(|c| vc.query_fixed(c, Rotation::cur())).to_vec();
             fractions.push(Fraction::new(gates::constant(Fr::ZERO) - m, entry));
             let groups = fractions.chunks(FRACTIONS_PER_HELPER).map(<[Fraction]>::to_vec).collect();
-            let [usable, first, last] = bus.map(|c| vc.query_fixed(c, Rotation::cur()));
-            let sel = BusSelectors { step: usable.clone() - last.clone(), usable, first, last };
+            let u = vc.query_fixed(usable, Rotation::cur());
+            let two = gates::constant(Fr::from(2));
+            let sel = BusSelectors {
+                step: u.clone() * (two - u.clone()),
+                last: u.clone()
+                    * (u.clone() - gates::constant(Fr::ONE))
+                    * gates::constant(<Fr as PrimeField>::TWO_INV),
+                first: vc.query_selector(selectors.bus_first),
+                usable: u,
+            };
             (groups, sel)
         });
 
@@ -202,7 +219,7 @@ impl KeccakConfig {
             state,
             aux,
             table,
-            bus,
+            usable,
             constants,
             selectors,
             logup,
@@ -298,6 +315,9 @@ pub struct KeccakCircuit {
     /// Set for `create_proof`, which takes the fixed columns, the selectors and the copy
     /// constraints from the proving key: synthesis then skips them.
     prover_only: bool,
+    /// For tamper tests: the running sum is shifted by minus its total from this row on,
+    /// so that it ends at zero whatever was looked up.
+    balanced_bus: Option<usize>,
 }
 
 impl KeccakCircuit {
@@ -316,6 +336,7 @@ impl KeccakCircuit {
             columns: OnceLock::new(),
             tampered: Vec::new(),
             prover_only: false,
+            balanced_bus: None,
         })
     }
 
@@ -328,6 +349,7 @@ impl KeccakCircuit {
             columns: OnceLock::new(),
             tampered: Vec::new(),
             prover_only: false,
+            balanced_bus: None,
         })
     }
 
@@ -336,6 +358,15 @@ impl KeccakCircuit {
     /// keygen need the circuit as [`Self::new`] makes it.)
     pub fn for_prover(mut self) -> Self {
         self.prover_only = true;
+        self
+    }
+
+    /// The same circuit with the LogUp running sum shifted by minus its total from row
+    /// `from` on, so that it ends at zero even over a looked-up tuple that is no table
+    /// entry. For tamper tests: the bus's start (`from = 0`) or its step into row `from`
+    /// is then what must object.
+    pub fn with_balanced_bus(mut self, from: usize) -> Self {
+        self.balanced_bus = Some(from);
         self
     }
 
@@ -452,6 +483,7 @@ impl Circuit<Fr> for KeccakCircuit {
             columns: OnceLock::new(),
             tampered: Vec::new(),
             prover_only: false,
+            balanced_bus: None,
         }
     }
 
@@ -509,8 +541,14 @@ impl Circuit<Fr> for KeccakCircuit {
                         }
                     }
                     Some((alpha, beta)) => {
-                        let (helpers, acc) =
+                        let (helpers, mut acc) =
                             witness::helpers(&config, &layout, columns, usable, (alpha, beta));
+                        if let Some(from) = self.balanced_bus {
+                            let last = usable - 1;
+                            let total =
+                                helpers.iter().fold(acc[last], |sum, column| sum + column[last]);
+                            acc.iter_mut().skip(from).for_each(|a| *a -= total);
+                        }
                         for (column, values) in config.logup.helpers.iter().zip(&helpers) {
                             for (row, value) in values.iter().enumerate() {
                                 region.assign_advice(*column, row, Value::known(*value));

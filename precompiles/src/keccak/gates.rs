@@ -75,13 +75,18 @@ pub(crate) struct SharedFixed {
     pub(crate) w_in: [Column<Fixed>; GROUP_COLUMNS],
     /// Each part's weight in the slot's output (rotated for ρ).
     pub(crate) w_out: [Column<Fixed>; GROUP_COLUMNS],
-    /// At a slot's first row: the round constant its input adds (θ's column 0 and ρ's
-    /// lane 0 from round 1 on, ι).
-    pub(crate) rc: Column<Fixed>,
-    /// At a slot's first row: which neighbour a θ or χ slot reads, where `x ± 1` or
-    /// `x + 2` wraps around the row of five lanes.
-    pub(crate) wrap: [Column<Fixed>; 2],
+    /// A slot's constants, one per row of the slot: at its first row, the round constant
+    /// its input adds (θ's column 0 and ρ's lane 0 from round 1 on, ι); at its second and
+    /// third, which neighbour a θ or χ slot reads where `x ± 1` or `x + 2` wraps around
+    /// the row of five lanes (wrap switches 0 and 1). One column, not three: each fixed
+    /// column is a polynomial to commit and to verify in the aggregation tree.
+    pub(crate) slot_constants: Column<Fixed>,
 }
+
+/// The row of a slot that holds its round constant; wrap switch `i` is at `1 + i`.
+pub(crate) const RC_ROW: usize = 0;
+/// The row of a slot that holds wrap switch 0 (switch 1 is on the next row).
+pub(crate) const WRAP_ROW: usize = 1;
 
 /// Queries of one group's cells, relative to a slot's first row.
 pub(crate) struct SlotCells<'a, 'b> {
@@ -140,16 +145,16 @@ impl SlotCells<'_, '_> {
         self.weighted(true, |_| true)
     }
 
-    /// The round constant at the slot's first row.
+    /// The slot's round constant.
     pub(crate) fn rc(&mut self) -> Expression<Fr> {
-        let rc = self.fixed.rc;
-        self.fixed(rc, 0)
+        let column = self.fixed.slot_constants;
+        self.fixed(column, RC_ROW as i32)
     }
 
-    /// Wrap switch `i` at the slot's first row.
+    /// The slot's wrap switch `i`.
     pub(crate) fn wrap(&mut self, i: usize) -> Expression<Fr> {
-        let column = self.fixed.wrap[i];
-        self.fixed(column, 0)
+        let column = self.fixed.slot_constants;
+        self.fixed(column, (WRAP_ROW + i) as i32)
     }
 
     /// `(1 − s)·V[near] + s·V[far]` for wrap switch `i`.

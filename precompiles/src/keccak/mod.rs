@@ -24,7 +24,7 @@ pub mod witness;
 
 pub use circuit::{KeccakCircuit, KeccakColumn, KeccakConfig};
 pub use layout::KeccakParams;
-pub use prove::{keygen, prove_batch, verify_batch, KeccakProof};
+pub use prove::{keygen, keygen_vk, prove_batch, verify_batch, KeccakProof};
 pub use witness::KeccakBatch;
 
 /// Why a batch cannot be proved, or a proof does not verify.

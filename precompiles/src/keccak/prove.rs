@@ -4,7 +4,7 @@
 use circuits::snark::{prove_snark, verify_with_instances};
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
-    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    plonk::{keygen_pk, keygen_vk_custom, ProvingKey, VerifyingKey},
     poly::{commitment::Params, kzg::commitment::ParamsKZG},
 };
 use snark_verifier_sdk::{CircuitExt, Snark};
@@ -48,10 +48,23 @@ pub fn keygen(
     params: &ParamsKZG<Bn256>,
     shape: KeccakParams,
 ) -> Result<ProvingKey<G1Affine>, KeccakError> {
+    let circuit = KeccakCircuit::keygen(shape)?;
+    let vk = keygen_vk(params, shape)?;
+    keygen_pk(params, vk, &circuit).map_err(|e| KeccakError::Halo2(e.to_string()))
+}
+
+/// Generates the verifying key of the circuit of shape `shape` (`params` of size
+/// `shape.k`), with halo2's selector compression on: the slot kinds' and the chain's
+/// selectors are never on at the same row, so they share fixed columns, and every fixed
+/// column saved is a polynomial less to commit, to extend at proving time and to verify in
+/// the aggregation tree (about 105k cells each).
+pub fn keygen_vk(
+    params: &ParamsKZG<Bn256>,
+    shape: KeccakParams,
+) -> Result<VerifyingKey<G1Affine>, KeccakError> {
     check_params(params, shape.k)?;
     let circuit = KeccakCircuit::keygen(shape)?;
-    let vk = keygen_vk(params, &circuit).map_err(|e| KeccakError::Halo2(e.to_string()))?;
-    keygen_pk(params, vk, &circuit).map_err(|e| KeccakError::Halo2(e.to_string()))
+    keygen_vk_custom(params, &circuit, true).map_err(|e| KeccakError::Halo2(e.to_string()))
 }
 
 /// Proves `batch` with the key of shape `shape`, and checks the proof before returning it.

@@ -13,7 +13,7 @@ use super::circuit::{
     poseidon_constants, poseidon_row_kind, KeccakColumn, KeccakConfig, FRACTIONS_PER_HELPER,
     GROUP_ADVICE, STEP_ROWS,
 };
-use super::gates::{sparse, sparse_digits, sparse_weight};
+use super::gates::{sparse, sparse_digits, sparse_weight, RC_ROW, WRAP_ROW};
 use super::layout::{
     cell_position, pi_inverse, KeccakParams, Part, PermLayout, SlotKind, ACTIVE_ROW, CHAIN_OUT_ROW,
     ELEMENTS, GROUP_COLUMNS, POSEIDON_BASE, PUBLIC_ROWS, VALUES_PER_ELEMENT,
@@ -309,13 +309,12 @@ pub(crate) fn copies(layout: &PermLayout) -> Vec<((usize, usize), (usize, usize)
 }
 
 /// The fixed values of one permutation's rows: each cell's tag and weights, and each
-/// slot's round constant and wrap switches.
+/// slot's constants (its round constant and wrap switches, a row each).
 struct PermFixed {
     tag: [Vec<u64>; GROUP_COLUMNS],
     w_in: [Vec<Fr>; GROUP_COLUMNS],
     w_out: [Vec<Fr>; GROUP_COLUMNS],
-    rc: Vec<Fr>,
-    wrap: [Vec<Fr>; 2],
+    slot_constants: Vec<Fr>,
 }
 
 impl PermFixed {
@@ -326,8 +325,7 @@ impl PermFixed {
             tag: [(); GROUP_COLUMNS].map(|_| vec![0u64; rows]),
             w_in: cells(),
             w_out: cells(),
-            rc: vec![Fr::ZERO; rows],
-            wrap: [vec![Fr::ZERO; rows], vec![Fr::ZERO; rows]],
+            slot_constants: vec![Fr::ZERO; rows],
         };
         let bit = |b: bool| Fr::from(u64::from(b));
         for (slot, parts) in slot_parts(layout.params) {
@@ -343,23 +341,21 @@ impl PermFixed {
                 };
                 out.w_out[j][row + r] = sparse_weight((part.offset + rotation) % LANE_BITS);
             }
+            let constants = &mut out.slot_constants;
             match slot {
                 SlotKind::Theta(t, 0) | SlotKind::Rho(t, 0) if t > 0 => {
-                    out.rc[row] = sparse(ROUND_CONSTANTS[t - 1]);
+                    constants[row + RC_ROW] = sparse(ROUND_CONSTANTS[t - 1]);
                 }
-                SlotKind::Iota => out.rc[row] = sparse(ROUND_CONSTANTS[ROUNDS - 1]),
+                SlotKind::Iota => constants[row + RC_ROW] = sparse(ROUND_CONSTANTS[ROUNDS - 1]),
                 _ => {}
             }
-            match slot {
-                SlotKind::Theta(_, x) => {
-                    out.wrap[0][row] = bit(x == 0);
-                    out.wrap[1][row] = bit(x == 4);
-                }
-                SlotKind::Chi(_, j) => {
-                    out.wrap[0][row] = bit(j % 5 == 4);
-                    out.wrap[1][row] = bit(j % 5 >= 3);
-                }
-                _ => {}
+            let wraps = match slot {
+                SlotKind::Theta(_, x) => Some([x == 0, x == 4]),
+                SlotKind::Chi(_, j) => Some([j % 5 == 4, j % 5 >= 3]),
+                _ => None,
+            };
+            for (i, wraps) in wraps.into_iter().flat_map(|w| w.into_iter().enumerate()) {
+                constants[row + WRAP_ROW + i] = bit(wraps);
             }
         }
         out
@@ -439,8 +435,7 @@ pub(crate) fn fixed(
     let mut tag = [(); GROUP_COLUMNS].map(|_| zeros());
     let mut w_in = [(); GROUP_COLUMNS].map(|_| zeros());
     let mut w_out = [(); GROUP_COLUMNS].map(|_| zeros());
-    let mut rc = zeros();
-    let mut wrap = [zeros(), zeros()];
+    let mut slot_constants = zeros();
     for m in 0..params.capacity / params.groups {
         let base = layout.perm_row(m * params.groups);
         let span = base..base + layout.rows;
@@ -451,10 +446,7 @@ pub(crate) fn fixed(
             w_in[j][span.clone()].copy_from_slice(&perm.w_in[j]);
             w_out[j][span.clone()].copy_from_slice(&perm.w_out[j]);
         }
-        rc[span.clone()].copy_from_slice(&perm.rc);
-        for (dst, src) in wrap.iter_mut().zip(&perm.wrap) {
-            dst[span.clone()].copy_from_slice(src);
-        }
+        slot_constants[span.clone()].copy_from_slice(&perm.slot_constants);
     }
     let mut constants = vec![zeros(); config.constants.len()];
     for p in 0..params.capacity {
@@ -475,19 +467,17 @@ pub(crate) fn fixed(
         table[1][row] = Fr::from(i);
         table[2][row] = Fr::from(o);
     }
-    let mut bus = [zeros(), zeros(), zeros()];
-    bus[0][..usable].iter_mut().for_each(|v| *v = Fr::ONE);
-    bus[1][0] = Fr::ONE;
-    bus[2][usable - 1] = Fr::ONE;
+    let mut usable_column = zeros();
+    usable_column[..usable].iter_mut().for_each(|v| *v = Fr::ONE);
+    usable_column[usable - 1] = Fr::from(2);
     let shared = &config.shared;
     let mut out: Vec<(Column<Fixed>, Vec<Fr>)> = Vec::new();
     out.extend(shared.tag.iter().copied().zip(tag));
     out.extend(shared.w_in.iter().copied().zip(w_in));
     out.extend(shared.w_out.iter().copied().zip(w_out));
-    out.push((shared.rc, rc));
-    out.extend(shared.wrap.iter().copied().zip(wrap));
+    out.push((shared.slot_constants, slot_constants));
     out.extend(config.table.iter().copied().zip(table));
-    out.extend(config.bus.iter().copied().zip(bus));
+    out.push((config.usable, usable_column));
     out.extend(config.constants.iter().copied().zip(constants));
     for (_, values) in &mut out {
         values.truncate(usable);
@@ -510,7 +500,6 @@ pub(crate) fn enable_selectors(
         let base = layout.perm_row(m * params.groups);
         for slot in SlotKind::all() {
             let row = base + layout.slot_row(slot);
-            s.slot.enable(region, row)?;
             let kind = match slot {
                 SlotKind::BinIn(_) => s.bin_in,
                 SlotKind::Theta(..) => s.theta,
@@ -554,6 +543,7 @@ pub(crate) fn enable_selectors(
         }
     }
     s.chain_start.enable(region, layout.chain_row(0))?;
+    s.bus_first.enable(region, 0)?;
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! The keccak-f circuit: its columns and gates, and the assignment of a witness.
 
-use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use std::sync::OnceLock;
 
+use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_base::halo2_proofs::{
     arithmetic::Field,
     circuit::{Cell, Layouter, SimpleFloorPlanner, Value},

@@ -83,7 +83,7 @@ pub(crate) struct SharedFixed {
     pub(crate) slot_constants: Column<Fixed>,
 }
 
-/// The row of a slot that holds its round constant; wrap switch `i` is at `1 + i`.
+/// The row of a slot that holds its round constant.
 pub(crate) const RC_ROW: usize = 0;
 /// The row of a slot that holds wrap switch 0 (switch 1 is on the next row).
 pub(crate) const WRAP_ROW: usize = 1;

@@ -327,6 +327,8 @@ impl PermFixed {
             w_out: cells(),
             slot_constants: vec![Fr::ZERO; rows],
         };
+        // Every slot has a row for each of its constants (`PermLayout` gives it at least 3).
+        debug_assert!(layout.slot_rows > WRAP_ROW + 1);
         let bit = |b: bool| Fr::from(u64::from(b));
         for (slot, parts) in slot_parts(layout.params) {
             let row = layout.slot_row(slot);

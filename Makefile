@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: fmt-check deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
+.PHONY: fmt-check deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-e2e-service test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -54,12 +54,21 @@ lint: fmt-check
 ## fibonacci-digest over two segments, the keccak guest with its permutations in a
 ## keccak-f batch, and three recoveries (one failing) in a secp256k1 batch, each proved
 ## down to the wrapper and verified; then a program job proved through the service's HTTP
-## API by worker processes on PostgreSQL, its proof checked by `prover-service verify`.
+## API by worker processes on PostgreSQL, its proof checked by `prover-service verify`;
+## last, the operator's loop: a transfer mined by anvil as L2 is proved by the service
+## (a server and a worker process) and accepted by Rollup.sol on a second anvil as L1
+## (about two and a half hours more with cold keys).
+E2E_SERVICE_TESTS ?= service_prove block_to_l1
 test-e2e: deps
 	$(CARGO) test --profile ci -p circuits --test segment_proof --locked -- --ignored --nocapture
 	$(CARGO) test --profile ci -p prover --test end_to_end --locked -- --ignored --nocapture
+	$(MAKE) test-e2e-service
+
+## The service's end-to-end tests alone (E2E_SERVICE_TESTS picks which).
+test-e2e-service: deps
 	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
-	  $(CARGO) test --profile ci -p prover-service --test service_prove --locked -- --ignored --nocapture; \
+	  export TEST_CHILD_LOG="warn,prover_service::worker=info" && \
+	  $(CARGO) test --profile ci -p prover-service $(foreach t,$(E2E_SERVICE_TESTS),--test $(t)) --locked -- --ignored --nocapture; \
 	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 
 ## The long runs: guest builds reproduce byte for byte elsewhere (a second full guest

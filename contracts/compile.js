@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles contracts/solidity/*.sol with solc 0.8.19 (npm `solc`, installed into tools/ by
+// Compiles contracts/solidity/*.sol (or the .sol files of another directory) with solc 0.8.19 (npm `solc`, installed into tools/ by
 // scripts/install-deps.sh) through its standard-JSON interface, and writes one artifact per
 // contract, `<out>/<Name>.json` = { abi, bytecode, deployedBytecode } (hex without 0x).
 //
@@ -8,7 +8,10 @@
 // depends on nothing but the sources and these settings: compiling twice gives the same
 // bytes.
 //
-//   node contracts/compile.js <out-dir>
+//   node contracts/compile.js <out-dir> [<sources-dir>]
+//
+// <sources-dir> defaults to contracts/solidity; an operator points it at the directory of
+// a verifier exported with `prover-service export-verifier`.
 'use strict';
 
 const fs = require('fs');
@@ -21,15 +24,18 @@ const EXPECTED_VERSION = '0.8.19+commit.7dd6d404';
 function main() {
   const out = process.argv[2];
   if (!out) {
-    fail('usage: node contracts/compile.js <out-dir>');
+    fail('usage: node contracts/compile.js <out-dir> [<sources-dir>]');
   }
   if (solc.version() !== EXPECTED_VERSION + '.Emscripten.clang') {
     fail(`expected solc ${EXPECTED_VERSION}, found ${solc.version()}`);
   }
-  const dir = path.join(__dirname, 'solidity');
+  const dir = process.argv[3] ? path.resolve(process.argv[3]) : path.join(__dirname, 'solidity');
   const sources = {};
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.sol')).sort()) {
     sources[name] = { content: fs.readFileSync(path.join(dir, name), 'utf8') };
+  }
+  if (Object.keys(sources).length === 0) {
+    fail(`no .sol file in ${dir}`);
   }
   const input = {
     language: 'Solidity',

@@ -1,6 +1,8 @@
 //! The compiled contracts, embedded at build time: `build.rs` runs `compile.js` (solc
 //! 0.8.19, standard JSON, the legacy optimizer) over `solidity/*.sol`.
 
+use std::path::Path;
+
 use serde::Deserialize;
 
 /// EIP-170: the largest runtime bytecode a contract may have.
@@ -29,6 +31,14 @@ pub enum ArtifactError {
         name: &'static str,
         /// The cause.
         source: serde_json::Error,
+    },
+    /// The artifact file could not be read.
+    #[error("artifact {name}: {source}")]
+    Io {
+        /// The contract.
+        name: &'static str,
+        /// The cause.
+        source: std::io::Error,
     },
     /// A bytecode is not hex.
     #[error("artifact {name}: bytecode is not hex: {source}")]
@@ -68,4 +78,13 @@ pub fn rollup() -> Result<Artifact, ArtifactError> {
 /// The generated verifier of the committed fixture (`solidity/Halo2Verifier.sol`).
 pub fn verifier() -> Result<Artifact, ArtifactError> {
     parse("Halo2Verifier", include_str!(concat!(env!("OUT_DIR"), "/artifacts/Halo2Verifier.json")))
+}
+
+/// Contract `name` as `compile.js` wrote it into `out_dir` (`<out_dir>/<name>.json`): for
+/// a verifier exported for another tree shape or real parameters, compiled with
+/// `node contracts/compile.js <out_dir> <sources_dir>`.
+pub fn read(name: &'static str, out_dir: &Path) -> Result<Artifact, ArtifactError> {
+    let json = std::fs::read_to_string(out_dir.join(format!("{name}.json")))
+        .map_err(|source| ArtifactError::Io { name, source })?;
+    parse(name, &json)
 }

@@ -1,8 +1,10 @@
 //! The committed verifier is what the code generates for the committed wrapper key (the
 //! drift check), that key verifies the committed proof natively, and compiling the
-//! contracts again gives the artifacts this build embedded (reproducible builds).
+//! contracts again (from a directory of their own, as an operator compiles an exported
+//! verifier) gives the artifacts this build embedded (reproducible builds).
 #![allow(clippy::unwrap_used)]
 
+use std::path::Path;
 use std::process::Command;
 
 use contracts::{artifacts, fixture};
@@ -36,23 +38,42 @@ fn the_committed_key_verifies_the_committed_proof() {
     assert!(verify_evm(&params, &vk, &instances, &flipped).is_err());
 }
 
+/// `compile.js` with the sources in another directory, as an operator compiles an
+/// exported verifier.
+fn compile(out: &Path, sources: &Path) -> std::process::ExitStatus {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("compile.js");
+    Command::new("node").arg(script).arg(out).arg(sources).status().unwrap()
+}
+
 #[test]
 fn compiling_again_gives_the_embedded_artifacts() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compile.js");
-    let status = Command::new("node").arg(script).arg(dir.path()).status().unwrap();
-    assert!(status.success());
-    for artifact in [artifacts::rollup().unwrap(), artifacts::verifier().unwrap()] {
-        let json =
-            std::fs::read_to_string(dir.path().join(format!("{}.json", artifact.name))).unwrap();
-        let again: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(again["bytecode"], hex::encode(&artifact.bytecode), "{}", artifact.name);
-        assert_eq!(
-            again["deployedBytecode"],
-            hex::encode(&artifact.deployed_bytecode),
-            "{}",
-            artifact.name
-        );
-        assert_eq!(again["abi"], artifact.abi, "{}", artifact.name);
+    let sources = tempfile::tempdir().unwrap();
+    let solidity = Path::new(env!("CARGO_MANIFEST_DIR")).join("solidity");
+    for file in ["Halo2Verifier.sol", "Rollup.sol"] {
+        std::fs::copy(solidity.join(file), sources.path().join(file)).unwrap();
     }
+    let out = tempfile::tempdir().unwrap();
+    assert!(compile(out.path(), sources.path()).success());
+    for artifact in [artifacts::rollup().unwrap(), artifacts::verifier().unwrap()] {
+        let again = artifacts::read(artifact.name, out.path()).unwrap();
+        assert_eq!(again.bytecode, artifact.bytecode, "{}", artifact.name);
+        assert_eq!(again.deployed_bytecode, artifact.deployed_bytecode, "{}", artifact.name);
+        assert_eq!(again.abi, artifact.abi, "{}", artifact.name);
+    }
+}
+
+#[test]
+fn a_directory_without_sources_or_artifacts_is_refused() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    assert!(!compile(out.path(), empty.path()).success(), "no .sol file: nothing to compile");
+    assert!(matches!(
+        artifacts::read("Halo2Verifier", out.path()),
+        Err(artifacts::ArtifactError::Io { name: "Halo2Verifier", .. })
+    ));
+    std::fs::write(out.path().join("Rollup.json"), "{}").unwrap();
+    assert!(matches!(
+        artifacts::read("Rollup", out.path()),
+        Err(artifacts::ArtifactError::Json { name: "Rollup", .. })
+    ));
 }

@@ -172,7 +172,13 @@ async fn a_planned_proof_runs_each_part_once_its_children_are_proved() {
         assert!(claim("d").await.is_none(), "no node is ready");
         assert_eq!(store.get(&id).await.unwrap().unwrap().status, Status::Running);
 
+        // Only a part that succeeded keeps its prover's peak memory.
+        store.record_peak(&base[1].id, 99).await.unwrap();
         assert!(store.complete(&base[0], "a", 1, &proved(0xa0)).await.unwrap());
+        store.record_peak(&base[0].id, 13_600).await.unwrap();
+        let peaks: Vec<_> =
+            store.get(&id).await.unwrap().unwrap().stages.iter().map(|s| s.peak_mib).collect();
+        assert_eq!(peaks[1..4], [Some(13_600), None, None], "{peaks:?}");
         let leaf0 = claim("a").await.unwrap();
         assert_eq!(leaf0.part.as_deref(), Some("leaf-0"));
         assert_eq!(store.child_outputs(&leaf0).await.unwrap(), ["a0".repeat(32)]);

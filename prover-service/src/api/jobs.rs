@@ -102,6 +102,8 @@ pub struct StageView {
     pub finished_at: Option<i64>,
     /// Time of the last attempt, start to end, in milliseconds.
     pub duration_ms: Option<i64>,
+    /// A proved part's prover process at its peak: resident memory in MiB.
+    pub peak_mib: Option<i64>,
 }
 
 /// What a job runs.
@@ -689,5 +691,6 @@ fn stage_view(stage: StageRecord) -> StageView {
         started_at: stage.started_at,
         finished_at: stage.finished_at,
         duration_ms,
+        peak_mib: stage.peak_mib,
     }
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::execute::{load_program, InputArgs};
 use super::prove::{exit_with_parent, StackArgs};
+use crate::worker::ProverReport;
 
 /// Arguments of `plan`.
 #[derive(Debug, clap::Args)]
@@ -49,6 +50,10 @@ pub(crate) struct ProvePartArgs {
     /// Exit as soon as the parent process is gone.
     #[arg(long, hide = true)]
     exit_with_parent: bool,
+    /// Where to write the part's time and peak memory (JSON) once it is proved: the
+    /// worker records them with the stage.
+    #[arg(long, hide = true)]
+    report: Option<PathBuf>,
 }
 
 /// What `plan` prints.
@@ -116,11 +121,12 @@ pub(crate) fn run_prove_part(args: &ProvePartArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", args.out.display()))?,
         PartProof::Proof(proof) => proof.write(&args.out)?,
     }
-    eprintln!(
-        "part {} proved ({:.1}s, peak {:.0} MiB)",
-        args.part,
-        start.elapsed().as_secs_f64(),
-        peak_rss_mib()
-    );
+    let report =
+        ProverReport { seconds: start.elapsed().as_secs_f64(), peak_mib: peak_rss_mib() as u64 };
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_vec(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!("part {} proved ({:.1}s, peak {} MiB)", args.part, report.seconds, report.peak_mib);
     Ok(ExitCode::SUCCESS)
 }

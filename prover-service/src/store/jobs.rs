@@ -95,6 +95,8 @@ pub struct StageRecord {
     pub started_at: Option<i64>,
     /// Ended (ms).
     pub finished_at: Option<i64>,
+    /// The peak resident memory of the prover that proved the part, in MiB.
+    pub peak_mib: Option<i64>,
     /// Its output artifact.
     pub output_artifact: Option<String>,
 }
@@ -123,7 +125,7 @@ const JOB_COLUMNS: &str = "id, chain_id, block_number, block_hash, program_id, m
      status, stage, input_artifact, program_artifact, result, error, created_at, updated_at, \
      finished_at";
 const STAGE_COLUMNS: &str = "kind, part, status, attempts, max_attempts, progress, error, \
-     created_at, started_at, finished_at, output_artifact";
+     created_at, started_at, finished_at, peak_mib, output_artifact";
 
 impl JobStore {
     /// Submits `job`: creates it with its first stage queued, or, when a job with the
@@ -406,6 +408,7 @@ fn stage_from_row(row: &AnyRow) -> Result<StageRecord, StoreError> {
         created_at: row.try_get("created_at")?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
+        peak_mib: row.try_get("peak_mib")?,
         output_artifact: row.try_get("output_artifact")?,
     })
 }

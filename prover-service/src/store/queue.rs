@@ -193,6 +193,17 @@ impl JobStore {
         Ok(updated == 1)
     }
 
+    /// Records the peak resident memory, in MiB, of the prover process that proved
+    /// `stage` (a proof part that succeeded).
+    pub async fn record_peak(&self, stage_id: &str, peak_mib: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE stages SET peak_mib = $2 WHERE id = $1 AND status = 'succeeded'")
+            .bind(stage_id)
+            .bind(peak_mib)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Ends `stage` well: queues the next stage or finishes the job. `false`: the lease
     /// was lost, and nothing was written.
     pub async fn complete(

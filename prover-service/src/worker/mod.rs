@@ -24,6 +24,7 @@ use crate::store::{ClaimedStage, JobStore};
 pub use budget::{ClaimError, MemoryBudget, Reservation};
 pub use execute::{BlockValidator, ExecuteResult, PublicValuesView, SyscallCountsView};
 pub use prove::ProveResult;
+pub(crate) use prove::ProverReport;
 
 /// How a stage attempt ended badly.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +199,8 @@ async fn run_stage(
     tracing::info!(job = %stage.job_id, stage = kind, attempt = stage.attempt, "stage claimed");
     let cancel = shutdown.child_token();
     let progress = Arc::new(AtomicI64::new(0));
+    // The prover's peak memory in MiB, once a proof part's prover has reported it.
+    let peak = AtomicI64::new(-1);
     let heartbeat = tokio::spawn(heartbeat_loop(
         context.clone(),
         stage.clone(),
@@ -213,7 +216,7 @@ async fn run_stage(
         | StageKind::KeccakBatch
         | StageKind::SecpBatch
         | StageKind::Node
-        | StageKind::Wrapper => prove::run(context, &stage, &cancel).await,
+        | StageKind::Wrapper => prove::run(context, &stage, &cancel, &peak).await,
     };
     let result = if cancel.is_cancelled() { Err(StageError::Cancelled) } else { result };
     heartbeat.abort();
@@ -241,6 +244,12 @@ async fn run_stage(
     };
     metrics::histogram!("prover_stage_duration_seconds", "stage" => kind, "outcome" => outcome)
         .record(seconds);
+    let peak_mib = peak.load(Ordering::Relaxed);
+    if matches!(recorded, Ok(true)) && peak_mib >= 0 {
+        if let Err(e) = context.store.record_peak(&stage.id, peak_mib).await {
+            tracing::warn!(job = %stage.job_id, stage = kind, error = %e, "recording the peak memory failed");
+        }
+    }
     match recorded {
         Ok(false) if outcome == "cancelled" => {
             tracing::info!(job = %stage.job_id, stage = kind, "stage stopped: cancelled or taken over")

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use prover::{Part, Proof};
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,7 @@ pub(super) async fn run(
     context: &WorkerContext,
     stage: &ClaimedStage,
     cancel: &CancellationToken,
+    peak_mib: &AtomicI64,
 ) -> Result<StageOutcome, StageError> {
     let part: Part = stage
         .part
@@ -121,6 +123,10 @@ pub(super) async fn run(
     tracing::info!(job = %stage.job_id, %part, pid = child.id(), "prover started");
     let out = workspace.path("out");
     let last_line = supervise(child, &stage.job_id, cancel).await?;
+    if let Some(report) = read_report(&workspace.path("report.json")) {
+        tracing::info!(job = %stage.job_id, %part, seconds = report.seconds, peak_mib = report.peak_mib, "part proved");
+        peak_mib.store(i64::try_from(report.peak_mib).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
     let bytes = std::fs::read(&out).map_err(|e| {
         StageError::Permanent(format!("the prover wrote no {part} ({e}); it said: {last_line}"))
     })?;
@@ -236,6 +242,8 @@ fn prover_command(
         .arg(workspace.path("input.bin"))
         .arg("--out")
         .arg(workspace.path("out"))
+        .arg("--report")
+        .arg(workspace.path("report.json"))
         // Dies with this worker even when the worker is SIGKILLed.
         .arg("--exit-with-parent");
     for child in &workspace.children {
@@ -255,6 +263,22 @@ fn prover_command(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     Ok(command)
+}
+
+/// What `prove-part --report` writes once the part is proved.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct ProverReport {
+    /// Seconds the part took, keys and parameters loaded included.
+    pub(crate) seconds: f64,
+    /// The prover process's peak resident memory, in MiB.
+    pub(crate) peak_mib: u64,
+}
+
+/// The prover's report of a proved part; `None` if it wrote none (it is only a
+/// measurement: the part's proof stands without it).
+fn read_report(path: &std::path::Path) -> Option<ProverReport> {
+    let text = std::fs::read(path).ok()?;
+    serde_json::from_slice(&text).ok()
 }
 
 /// Waits for the child, logging its lines; kills it as soon as `cancel` fires. Returns

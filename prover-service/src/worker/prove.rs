@@ -124,7 +124,6 @@ pub(super) async fn run(
     let out = workspace.path("out");
     let last_line = supervise(child, &stage.job_id, cancel).await?;
     if let Some(report) = read_report(&workspace.path("report.json")) {
-        tracing::info!(job = %stage.job_id, %part, seconds = report.seconds, peak_mib = report.peak_mib, "part proved");
         peak_mib.store(i64::try_from(report.peak_mib).unwrap_or(i64::MAX), Ordering::Relaxed);
     }
     let bytes = std::fs::read(&out).map_err(|e| {

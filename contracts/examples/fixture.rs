@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if proof.output.0 != values.commitment().0 {
         return Err("the guest committed another digest than keccak256(abi.encode(pv))".into());
     }
-    let (solidity, key) = export_verifier(&keys, proof.shape())?;
+    let (solidity, key) = export_verifier(&keys)?;
     proof.write(&fixture::proof_path())?;
     key.write(&fixture::wrapper_vk_path())?;
     std::fs::write(fixture::verifier_path(), solidity)?;

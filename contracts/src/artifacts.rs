@@ -81,7 +81,7 @@ pub fn verifier() -> Result<Artifact, ArtifactError> {
 }
 
 /// Contract `name` as `compile.js` wrote it into `out_dir` (`<out_dir>/<name>.json`): for
-/// a verifier exported for another tree shape or real parameters, compiled with
+/// a verifier exported for another configuration or real parameters, compiled with
 /// `node contracts/compile.js <out_dir> <sources_dir>`.
 pub fn read(name: &'static str, out_dir: &Path) -> Result<Artifact, ArtifactError> {
     let json = std::fs::read_to_string(out_dir.join(format!("{name}.json")))

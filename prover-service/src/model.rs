@@ -114,9 +114,11 @@ impl StageKind {
             Part::Segment(_) => Self::Segment,
             Part::KeccakBatch(_) => Self::KeccakBatch,
             Part::SecpBatch(_) => Self::SecpBatch,
-            Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode | Part::Root => {
-                Self::Node
-            }
+            Part::Leaf(_)
+            | Part::Inner { .. }
+            | Part::KeccakNode(_)
+            | Part::SecpNode(_)
+            | Part::Root => Self::Node,
             Part::Wrapper => Self::Wrapper,
         }
     }

@@ -126,23 +126,12 @@ async fn an_l2_block_is_proved_by_the_service_and_accepted_by_the_rollup_on_l1()
     let mut planner = planner;
     planner.terminate();
 
-    // 2. The verifier for that tree shape, compiled and deployed with the rollup on L1.
+    // 2. The verifier (one for every tree shape), compiled and deployed with the rollup on L1.
     let started = Instant::now();
     let sources = dir.path().join("verifier");
     std::fs::create_dir_all(&sources).unwrap();
     let solidity = sources.join("Halo2Verifier.sol").display().to_string();
-    let (segments, keccak, secp) = (segments.to_string(), keccak.to_string(), secp.to_string());
-    run_cli(&[
-        "export-verifier",
-        "--segments",
-        &segments,
-        "--keccak-batches",
-        &keccak,
-        "--secp-batches",
-        &secp,
-        "--out",
-        &solidity,
-    ]);
+    run_cli(&["export-verifier", "--out", &solidity]);
     let compiled = dir.path().join("compiled");
     compile(&sources, &compiled);
     let verifier_artifact = artifacts::read("Halo2Verifier", &compiled).unwrap();

@@ -62,8 +62,8 @@ fn plan() -> StageOutcome {
         planned(StageKind::Node, "leaf-0", &["segment-0"]),
         planned(StageKind::Node, "leaf-1", &["segment-1"]),
         planned(StageKind::Node, "inner-1-0", &["leaf-0", "leaf-1"]),
-        planned(StageKind::Node, "keccak-node", &["inner-1-0", "keccak-batch-0"]),
-        planned(StageKind::Wrapper, "wrapper", &["keccak-node"]),
+        planned(StageKind::Node, "keccak-node-0", &["inner-1-0", "keccak-batch-0"]),
+        planned(StageKind::Wrapper, "wrapper", &["keccak-node-0"]),
     ];
     StageOutcome::Planned { input: "33".repeat(32), stages }
 }

@@ -3,9 +3,10 @@
 //! [`Keys`] hands out KZG parameters per size (real ones from a directory, or the
 //! insecure development ones, [`circuits::params::dev_params`]) and proving keys: the
 //! segment key (cheap, made in memory) and the tree's node keys. A node key depends on
-//! its kind, its children's verifying keys (constants of the circuit), its size and the
-//! parameters; all of that is hashed into the key's name, and the key, its configuration
-//! and its break points are cached on disk under that name. A cached key whose sidecar
+//! its kind, the keys its circuit holds as constants (a child's, or key digests: see
+//! [`crate::tree_keys`]), its size and the parameters; all of that is hashed into the
+//! key's name, and the key, its configuration and its break points are cached on disk
+//! under that name. A cached key whose sidecar
 //! does not match (another name, a changed file) is regenerated, never trusted.
 
 use std::collections::HashMap;
@@ -27,14 +28,14 @@ use sha2::{Digest, Sha256};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams};
 use snark_verifier_sdk::Snark;
 
-use crate::node::{build_circuit, size_circuit, NodeKind};
-use crate::output::OutputDigest;
+use crate::gadgets::family::KeyFamily;
+use crate::node::{build_circuit, size_circuit, BatchKeys, NodeInputs, NodeKind};
 use crate::ProveError;
 use precompiles::keccak::KeccakParams;
 use precompiles::secp256k1::{SecpKey, SecpShape};
 
 /// Bump when a node circuit's constraints change, so that cached keys are not reused.
-const CIRCUIT_VERSION: &str = "tree-v1";
+const CIRCUIT_VERSION: &str = "tree-v2-family";
 
 /// Where KZG parameters come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +55,6 @@ pub struct TreeConfig {
     pub leaf_k: u32,
     /// log2 rows of an inner node's circuit.
     pub inner_k: u32,
-    /// Children per inner node (the tree's arity above the leaves).
-    pub arity: usize,
     /// log2 rows of the root's circuit (the columns follow).
     pub root_k: u32,
     /// The smallest log2 rows the wrapper may have; it grows until one column suffices.
@@ -79,7 +78,6 @@ impl Default for TreeConfig {
             segment_po2: vm::DEFAULT_SEGMENT_PO2,
             leaf_k: 21,
             inner_k: 21,
-            arity: 2,
             root_k: 22,
             wrapper_min_k: 21,
             wrapper_max_k: 22,
@@ -131,6 +129,8 @@ pub struct Keys {
     segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
     keccak_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
     secp_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
+    /// The key family and the batch circuits' key digests, once derived.
+    pub(crate) family: Mutex<Option<(KeyFamily, BatchKeys)>>,
 }
 
 /// The default directory of cached proving keys: `$ZKVM_KEYS_DIR`, else
@@ -172,6 +172,7 @@ impl Keys {
             segment_vk: Mutex::default(),
             keccak_vk: Mutex::default(),
             secp_vk: Mutex::default(),
+            family: Mutex::default(),
         }
     }
 
@@ -259,10 +260,15 @@ impl Keys {
         Ok(precompiles::secp256k1::keygen(&params, shape)?)
     }
 
+    /// The name a node key is cached under: a hash of everything its circuit is made of.
+    /// A leaf's or the wrapper's circuit holds its child's key; an inner or precompile
+    /// node's holds the leaf's key digest (its configuration is the leaf's) and the batch
+    /// circuit's; the root's holds the whole family.
     fn node_id(
         &self,
         kind: NodeKind,
         children: &[Snark],
+        inputs: &NodeInputs,
         params: &ParamsKZG<Bn256>,
     ) -> Result<String, ProveError> {
         let mut hasher = Sha256::new();
@@ -274,11 +280,30 @@ impl Keys {
             hasher.update(self.config.wrapper_max_k.to_le_bytes());
         }
         hasher.update(bits.to_le_bytes());
-        hasher.update((children.len() as u64).to_le_bytes());
-        for child in children {
-            let protocol =
-                serde_json::to_vec(&child.protocol).map_err(|e| ProveError::Keys(e.to_string()))?;
-            hasher.update(&protocol);
+        let family = &inputs.family;
+        match kind {
+            NodeKind::Leaf | NodeKind::Wrapper => {
+                hasher.update((children.len() as u64).to_le_bytes());
+                for child in children {
+                    let protocol = serde_json::to_vec(&child.protocol)
+                        .map_err(|e| ProveError::Keys(e.to_string()))?;
+                    hasher.update(&protocol);
+                }
+            }
+            NodeKind::Inner => hasher.update(family.leaf.to_bytes()),
+            NodeKind::Keccak => {
+                hasher.update(family.leaf.to_bytes());
+                hasher.update(inputs.batch_keys.keccak.to_bytes());
+            }
+            NodeKind::Secp => {
+                hasher.update(family.leaf.to_bytes());
+                hasher.update(inputs.batch_keys.secp.to_bytes());
+            }
+            NodeKind::Root => {
+                for digest in [family.leaf, family.inner, family.keccak, family.secp] {
+                    hasher.update(digest.to_bytes());
+                }
+            }
         }
         // The parameters' secret, through s·g2: keys from other parameters are other keys.
         hasher.update(format!("{:?}", params.s_g2()).as_bytes());
@@ -296,18 +321,17 @@ impl Keys {
         }
     }
 
-    /// The key of a `kind` node over `children` (whose protocols fix the circuit), from the
-    /// memory cache, the disk cache, or a fresh keygen. `digest` is any output digest (the
-    /// root's constraints do not depend on its value).
+    /// The key of a `kind` node over `children` (real proofs, or placeholders of the same
+    /// shapes), from the memory cache, the disk cache, or a fresh keygen.
     pub fn node_key(
         &self,
         kind: NodeKind,
         children: &[Snark],
-        digest: &OutputDigest,
+        inputs: &NodeInputs,
     ) -> Result<NodeKey, ProveError> {
         let svk_params = self.params(self.config.segment_po2)?;
-        let id = self.node_id(kind, children, &svk_params)?;
-        self.key_with_id(kind, children, digest, id)
+        let id = self.node_id(kind, children, inputs, &svk_params)?;
+        self.key_with_id(kind, children, inputs, id)
     }
 
     /// [`Keys::node_key`] once the key's id is known.
@@ -315,13 +339,13 @@ impl Keys {
         &self,
         kind: NodeKind,
         children: &[Snark],
-        digest: &OutputDigest,
+        inputs: &NodeInputs,
         id: String,
     ) -> Result<NodeKey, ProveError> {
         let key = match self.read_cached(kind, &id) {
             Some(key) => key,
             None => {
-                let key = self.keygen(kind, children, digest, id.clone())?;
+                let key = self.keygen(kind, children, inputs, id.clone())?;
                 self.write_cached(&key);
                 key
             }
@@ -333,26 +357,18 @@ impl Keys {
         Ok(key)
     }
 
-    /// The verifying key of a `kind` node over children with these protocols: from memory,
-    /// or else through [`Keys::node_key`] (disk cache or keygen). Placeholder children of
-    /// the right shape will do, since keys do not depend on witnesses.
-    pub fn node_vk(
-        &self,
-        kind: NodeKind,
-        children: &[Snark],
-    ) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        Ok(self.node_vk_with_config(kind, children)?.0)
-    }
-
-    /// [`Keys::node_vk`] with the circuit's configuration, which reading the key back from
-    /// its bytes needs.
+    /// The verifying key of a `kind` node over children of these shapes, with the
+    /// circuit's configuration (which reading the key back from its bytes needs): from
+    /// memory, or else through [`Keys::node_key`] (disk cache or keygen). Placeholder
+    /// children of the right shapes will do, since keys do not depend on witnesses.
     pub fn node_vk_with_config(
         &self,
         kind: NodeKind,
         children: &[Snark],
+        inputs: &NodeInputs,
     ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
         let svk_params = self.params(self.config.segment_po2)?;
-        let id = self.node_id(kind, children, &svk_params)?;
+        let id = self.node_id(kind, children, inputs, &svk_params)?;
         if let Some(found) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
             return Ok(found.clone());
         }
@@ -360,7 +376,7 @@ impl Keys {
             self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, found.clone());
             return Ok(found);
         }
-        let key = self.key_with_id(kind, children, &OutputDigest([0; 32]), id)?;
+        let key = self.key_with_id(kind, children, inputs, id)?;
         Ok((key.pk.get_vk().clone(), key.config))
     }
 
@@ -368,10 +384,15 @@ impl Keys {
         &self,
         kind: NodeKind,
         children: &[Snark],
-        digest: &OutputDigest,
+        inputs: &NodeInputs,
         id: String,
     ) -> Result<NodeKey, ProveError> {
         let (k, lookup_bits) = self.node_size(kind);
+        // Every family node has the leaf's configuration.
+        let family_config = match kind {
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => Some(self.family_config()?),
+            _ => None,
+        };
         let start = std::time::Instant::now();
         // The aggregation only reads the generator from the parameters, which all sizes share.
         let svk_params = self.params(self.config.segment_po2)?;
@@ -382,9 +403,15 @@ impl Keys {
             sizing,
             &svk_params,
             children.to_vec(),
-            Some(digest),
+            inputs,
         )?;
-        let config = size_circuit(&mut circuit, kind, k, self.config.wrapper_max_k);
+        let config = size_circuit(&mut circuit, kind, k, self.config.wrapper_max_k, family_config)
+            .ok_or_else(|| {
+                ProveError::Keys(format!(
+                    "the {} node needs more columns than the leaf's configuration {family_config:?}",
+                    kind.name()
+                ))
+            })?;
         let params = self.params(config.degree)?;
         let vk =
             keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;

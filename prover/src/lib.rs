@@ -16,14 +16,21 @@
 //!
 //! How a proof is made ([`prove`]): the guest runs in trace mode and is cut into segments;
 //! each segment is proved by the VM segment circuit; a **leaf** aggregation circuit
-//! verifies each segment proof; **inner** nodes verify `arity` node proofs each and
-//! constrain, in-circuit, that every child starts where the one before it ended and that
-//! only the last one halted; the **root** verifies the top node, proves the root
-//! statement (the initial chains, a halt with exit code 0, no unproved precompile call,
-//! the output chain of the committed digest) and exposes `program_id` and the digest; the
-//! **wrapper** verifies the root with one advice column (every column of it costs gas on
-//! L1) and exposes the same. The KZG accumulator of every proof below it is folded into
-//! the wrapper's public inputs, and [`verify`] checks it with one pairing.
+//! verifies each segment proof; **inner** nodes verify two node proofs each and
+//! constrain, in-circuit, that the second starts where the first ended and that only the
+//! last one halted; a **keccak** or **secp** node per precompile batch discharges that
+//! batch from the end of the execution's chain; the **root** verifies the top node,
+//! proves the root statement (the initial chains, a halt with exit code 0, no unproved
+//! precompile call, the output chain of the committed digest) and exposes `program_id`
+//! and the digest; the **wrapper** verifies the root with one advice column (every column
+//! of it costs gas on L1) and exposes the same. The KZG accumulator of every proof below
+//! it is folded into the wrapper's public inputs, and [`verify`] checks it with one
+//! pairing.
+//!
+//! One set of keys serves every tree: the nodes below the root share one configuration
+//! and verify their node children with the children's keys as witnesses, admitting only
+//! the tree's own four node keys ([`gadgets::family`]). So the wrapper's key, and the EVM
+//! verifier made from it, do not depend on how many segments and batches a run has.
 //!
 //! What a proof states: "the program whose initial memory has Poseidon root `program_id`
 //! ran from its entry point, halted with exit code 0, and committed exactly these 32
@@ -40,6 +47,7 @@ pub mod plan;
 pub mod proof;
 pub mod shape;
 pub mod snark;
+mod tree_keys;
 pub mod verifier;
 
 pub use keys::{Keys, ParamsSource, TreeConfig};
@@ -48,11 +56,12 @@ pub use parts::{
     plan, prove_part, snark_from_bytes, snark_to_bytes, Part, PartProof, Plan, PlannedPart,
 };
 pub use pipeline::{
-    execute, prove, prove_program, prove_with_progress, verify, verify_with_key, wrapper_vk,
-    Execution, NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
+    execute, prove, prove_program, prove_with_progress, verify, verify_with_key, Execution,
+    NodeStats, Progress, PublicOutput, MAX_SEGMENTS,
 };
 pub use proof::{program_id_hex, scalar_word, Proof, ProofFileError, PublicInputs};
 pub use shape::TreeShape;
+pub use tree_keys::wrapper_vk;
 pub use verifier::{export_verifier, solidity_verifier, WrapperVk, WrapperVkError};
 
 use circuits::params::ParamsError;
@@ -133,14 +142,6 @@ pub enum VerifyError {
         "a proof covers between 1 and 65536 segments, and at most 65536 batches of each precompile"
     )]
     Shape,
-    /// The wrapper key given is for proofs of another tree shape.
-    #[error("the wrapper key is for proofs over {key}, the proof covers {proof}")]
-    KeyShape {
-        /// The key's tree: segments and precompile batches.
-        key: String,
-        /// The proof's tree.
-        proof: String,
-    },
     /// The verifying key could not be derived.
     #[error("verifying key: {0}")]
     Keys(Box<ProveError>),

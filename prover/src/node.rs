@@ -1,34 +1,41 @@
 //! The aggregation circuits of the tree: each is a snark-verifier-sdk
-//! `AggregationCircuit` (SHPLONK, `VerifierUniversality::None`, so each child's verifying
-//! key is a constant of the circuit) plus our own constraints on the children's public
+//! `AggregationCircuit` (SHPLONK) plus our own constraints on the children's public
 //! inputs, which the SDK hands over as private cells.
 //!
-//! - A **leaf** verifies segment proofs and links them.
-//! - An **inner** node verifies node proofs (leaves or inner nodes) and links them.
-//!   Leaves and inner nodes expose `accumulator ‖ boundary` (12 + 12 fields).
-//! - A **keccak** node verifies the top node and the keccak-f batch proofs, and links
-//!   the batches' chain to the execution's keccak chain; a **secp** node does the same
-//!   for the secp256k1 recovery batches and the secp chain
-//!   ([`crate::gadgets::precompile`]). Each exposes the same `accumulator ‖ boundary`,
-//!   with its chain discharged.
-//! - The **root** verifies the top node, proves the root statement
-//!   ([`crate::gadgets::statement`]) and exposes `accumulator ‖ program_id ‖ digest_hi ‖
-//!   digest_lo` (12 + 3 fields). Verifying the top node takes millions of cells, so the
-//!   root has a fixed `k` and as many columns as they need (2 at 2^22).
-//! - The **wrapper** verifies the root and exposes the root's public inputs again, with
-//!   the accumulator folded into its own. It is the proof the EVM verifier checks, and
-//!   every committed polynomial of it costs an `ecMul` on L1, so it has **one advice
-//!   column** at the smallest `k` that holds it: with a single column, halo2-base looks
-//!   its range checks up in that column itself, so there is no lookup advice column
-//!   either. The root's 2 columns are what make this fit at 2^22 (verifying the leaf
-//!   directly in one column needs 2^23 rows, whose proof does not fit in 24 GiB).
+//! - A **leaf** verifies one segment proof, whose verifying key is a constant.
+//! - An **inner** node verifies two node proofs and links them.
+//! - A **keccak** node verifies a node proof of a halted execution and one keccak-f batch
+//!   proof, and discharges that batch from the end of the execution's keccak chain
+//!   ([`crate::gadgets::precompile`]); a **secp** node does the same for a secp256k1
+//!   recovery batch and the secp chain.
+//! - These four share one circuit configuration (the leaf's, which needs the most
+//!   cells) and one public-input layout: `accumulator ‖ boundary ‖ F` (12 + 12 + 1
+//!   fields), `F` being the key family's digest (0 for a leaf). So a node proof has the
+//!   same shape whichever of the four made it, and the nodes above verify it with its
+//!   verifying key as a *witness* (`VerifierUniversality::PreprocessedAsWitness`),
+//!   admitting only the four keys of the family ([`crate::gadgets::family`]). A batch
+//!   child's key is a witness too, constrained to the batch circuit's.
+//! - The **root** verifies the top node the same way, with the whole family as
+//!   constants, proves the root statement ([`crate::gadgets::statement`]) and exposes
+//!   `accumulator ‖ program_id ‖ digest_hi ‖ digest_lo` (12 + 3 fields). Its key, and the
+//!   wrapper's, is therefore the same for every tree: how many segments and batches a
+//!   run has changes which nodes are proved, not the keys. Verifying the top node takes
+//!   millions of cells, so the root has a fixed `k` and as many columns as they need (2
+//!   at 2^22).
+//! - The **wrapper** verifies the root (its key a constant) and exposes the root's public
+//!   inputs again, with the accumulator folded into its own. It is the proof the EVM
+//!   verifier checks, and every committed polynomial of it costs an `ecMul` on L1, so it
+//!   has **one advice column** at the smallest `k` that holds it: with a single column,
+//!   halo2-base looks its range checks up in that column itself, so there is no lookup
+//!   advice column either.
 
 use circuits::chains::Chain;
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::gates::RangeInstructions;
+use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2_base::AssignedValue;
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::halo2::aggregation::{
     AggregationCircuit, AggregationConfigParams, VerifierUniversality,
@@ -36,16 +43,21 @@ use snark_verifier_sdk::halo2::aggregation::{
 use snark_verifier_sdk::{Snark, SHPLONK};
 
 use crate::boundary::{BoundaryLayout, BOUNDARY_FIELDS};
+use crate::gadgets::family::{key_digest, AssignedFamily, KeyFamily};
 use crate::gadgets::link::{link, AssignedBoundary};
-use crate::gadgets::precompile::{discharge_chain, AssignedBatch};
+use crate::gadgets::precompile::{discharge_batch, AssignedBatch};
 use crate::gadgets::statement::root_statement;
 use crate::output::OutputDigest;
 
 /// Accumulator limbs at the front of every node's public inputs (4 coordinates × 3 limbs).
 pub const ACCUMULATOR_LIMBS: usize = 12;
-/// Public inputs of a leaf or inner node.
-pub const NODE_PUBLIC_INPUTS: usize = ACCUMULATOR_LIMBS + BOUNDARY_FIELDS;
-/// Public inputs of the wrapper: the accumulator, `program_id`, the digest halves.
+/// Public inputs of a leaf, inner, keccak or secp node: the accumulator, the boundary and
+/// the key family's digest.
+pub const NODE_PUBLIC_INPUTS: usize = ACCUMULATOR_LIMBS + BOUNDARY_FIELDS + 1;
+/// Where a node's key family digest sits among its public inputs.
+pub const FAMILY_INDEX: usize = ACCUMULATOR_LIMBS + BOUNDARY_FIELDS;
+/// Public inputs of the root and the wrapper: the accumulator, `program_id`, the digest
+/// halves.
 pub const WRAPPER_PUBLIC_INPUTS: usize = ACCUMULATOR_LIMBS + 3;
 /// Rows halo2 keeps for blinding; the builder leaves them free.
 pub const BLINDING_ROWS: usize = 20;
@@ -53,13 +65,13 @@ pub const BLINDING_ROWS: usize = 20;
 /// What a node of the tree does with its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum NodeKind {
-    /// Verifies and links segment proofs.
+    /// Verifies one segment proof.
     Leaf,
-    /// Verifies and links node proofs.
+    /// Verifies and links two node proofs.
     Inner,
-    /// Verifies the top node and the keccak-f batch proofs, and links their chains.
+    /// Verifies a node proof and a keccak-f batch proof, and discharges the batch.
     Keccak,
-    /// Verifies the top node and the secp256k1 batch proofs, and links their chains.
+    /// Verifies a node proof and a secp256k1 batch proof, and discharges the batch.
     Secp,
     /// Verifies the top node and proves the root statement.
     Root,
@@ -84,11 +96,36 @@ impl NodeKind {
 
     /// The public inputs this node exposes.
     pub fn num_public_inputs(self) -> usize {
+        if self.is_family() {
+            NODE_PUBLIC_INPUTS
+        } else {
+            WRAPPER_PUBLIC_INPUTS
+        }
+    }
+
+    /// Whether the node is one of the key family (leaf, inner, keccak, secp): one
+    /// configuration and one public-input layout, verified by the nodes above with its
+    /// key as a witness.
+    pub fn is_family(self) -> bool {
+        matches!(self, NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp)
+    }
+
+    /// How many children the node verifies.
+    pub fn children(self) -> usize {
         match self {
-            NodeKind::Leaf | NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => {
-                NODE_PUBLIC_INPUTS
+            NodeKind::Leaf | NodeKind::Root | NodeKind::Wrapper => 1,
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp => 2,
+        }
+    }
+
+    /// Whether the node verifies its children with their keys as witnesses (a family
+    /// node's children may be any of the family) or as constants.
+    fn universality(self) -> VerifierUniversality {
+        match self {
+            NodeKind::Leaf | NodeKind::Wrapper => VerifierUniversality::None,
+            NodeKind::Inner | NodeKind::Keccak | NodeKind::Secp | NodeKind::Root => {
+                VerifierUniversality::PreprocessedAsWitness
             }
-            NodeKind::Root | NodeKind::Wrapper => WRAPPER_PUBLIC_INPUTS,
         }
     }
 
@@ -104,8 +141,8 @@ impl NodeKind {
         }
     }
 
-    /// The precompile chain a keccak or secp node discharges (its children after the
-    /// first are that precompile's batch proofs).
+    /// The precompile chain a keccak or secp node discharges (its second child is that
+    /// precompile's batch proof).
     pub fn discharged_chain(self) -> Option<Chain> {
         match self {
             NodeKind::Keccak => Some(Chain::Keccak),
@@ -115,55 +152,72 @@ impl NodeKind {
     }
 }
 
+/// What a node's circuit takes besides its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeInputs {
+    /// The run's output digest; only the root's statement reads it (any value will do at
+    /// keygen).
+    pub digest: OutputDigest,
+    /// The key family: the leaf's digest is a constant of the inner, precompile and root
+    /// nodes; the other three digests are witnesses of the inner and precompile nodes
+    /// (any value at keygen) and constants of the root.
+    pub family: KeyFamily,
+    /// The digests of the keccak-f and secp256k1 batch circuits' keys, constants of the
+    /// keccak and secp nodes.
+    pub batch_keys: BatchKeys,
+}
+
+/// The key digests of the precompile batch circuits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchKeys {
+    /// The keccak-f circuit's.
+    pub keccak: Fr,
+    /// The secp256k1 circuit's.
+    pub secp: Fr,
+}
+
 /// Why a node's circuit could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
-    /// A node needs at least one child; the root and the wrapper exactly one; a keccak or
-    /// secp node the top node and at least one batch.
-    #[error("a {kind} node cannot take {children} children")]
+    /// Each kind takes a fixed number of children.
+    #[error("a {kind} node takes {expected} children, not {children}")]
     Children {
         /// The node's kind name.
         kind: &'static str,
+        /// How many it takes.
+        expected: usize,
         /// How many it was given.
         children: usize,
     },
     /// A child has fewer public inputs than its layout reads.
     #[error("child {0} has too few public inputs for its layout")]
     ChildInstances(usize),
-    /// The root needs the output digest.
-    #[error("the root needs the program's output digest")]
-    MissingDigest,
+    /// The aggregation did not hand over a child's verifying key.
+    #[error("child {0}'s verifying key was not loaded as a witness")]
+    ChildKey(usize),
 }
 
-/// Builds a node's circuit over `children` (real proofs, or the same proofs again at
-/// keygen). The constraints do not depend on the witness, so keygen and proving build the
-/// same circuit.
+/// Builds a node's circuit over `children` (real proofs, or placeholders of the same
+/// shapes at keygen). The constraints do not depend on the witness, so keygen and proving
+/// build the same circuit.
 pub fn build_circuit(
     stage: CircuitBuilderStage,
     kind: NodeKind,
     config: AggregationConfigParams,
     params: &ParamsKZG<Bn256>,
     children: Vec<Snark>,
-    digest: Option<&OutputDigest>,
+    inputs: &NodeInputs,
 ) -> Result<AggregationCircuit, NodeError> {
     let count = children.len();
-    if count == 0
-        || (matches!(kind, NodeKind::Root | NodeKind::Wrapper) && count != 1)
-        || (kind.discharged_chain().is_some() && count < 2)
-    {
-        return Err(NodeError::Children { kind: kind.name(), children: count });
+    if count != kind.children() {
+        return Err(NodeError::Children {
+            kind: kind.name(),
+            expected: kind.children(),
+            children: count,
+        });
     }
-    let digest = match (kind, digest) {
-        (NodeKind::Root, None) => return Err(NodeError::MissingDigest),
-        (_, digest) => digest,
-    };
-    let mut circuit = AggregationCircuit::new::<SHPLONK>(
-        stage,
-        config,
-        params,
-        children,
-        VerifierUniversality::None,
-    );
+    let mut circuit =
+        AggregationCircuit::new::<SHPLONK>(stage, config, params, children, kind.universality());
     let previous = circuit.previous_instances().clone();
     if kind == NodeKind::Wrapper {
         // The root's statement, bound to its proof by the verification above, goes public
@@ -175,8 +229,10 @@ pub fn build_circuit(
         circuit.builder.assigned_instances[0].extend(statement);
         return Ok(circuit);
     }
+    let keys: Vec<Vec<AssignedValue<Fr>>> =
+        circuit.preprocessed().iter().map(|p| p.preprocessed.clone()).collect();
     let layout = kind.child_layout();
-    // A precompile node's children after the first are batch proofs, not nodes.
+    // A precompile node's second child is a batch proof, not a node.
     let chain = kind.discharged_chain();
     let nodes = if chain.is_some() { &previous[..1] } else { &previous[..] };
     let boundaries = nodes
@@ -186,41 +242,71 @@ pub fn build_circuit(
             AssignedBoundary::read(instances, &layout).ok_or(NodeError::ChildInstances(i))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let batches = previous[nodes.len()..]
-        .iter()
-        .enumerate()
-        .map(|(i, instances)| {
-            AssignedBatch::read(instances).ok_or(NodeError::ChildInstances(nodes.len() + i))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let range = circuit.builder.range_chip();
+    let gate = range.gate();
     let ctx = circuit.builder.main(0);
-    let mut whole = link(ctx, range.gate(), &boundaries);
-    if let Some(chain) = chain {
-        whole = discharge_chain(ctx, range.gate(), &whole, chain, &batches);
-    }
-    let exposed = match digest {
-        Some(digest) if kind == NodeKind::Root => {
-            root_statement(ctx, &range, &whole, digest).to_instances()
+
+    // Which keys the children were verified with.
+    let family = match kind {
+        NodeKind::Leaf => None,
+        NodeKind::Root => Some(AssignedFamily::constant(ctx, &inputs.family)),
+        _ => Some(AssignedFamily::witness(ctx, gate, inputs.family.leaf, inputs.family.members())),
+    };
+    if let Some(family) = &family {
+        for (i, instances) in nodes.iter().enumerate() {
+            let fields = keys.get(i).filter(|k| !k.is_empty()).ok_or(NodeError::ChildKey(i))?;
+            let key = key_digest(ctx, gate, fields);
+            let child_family = *instances.get(FAMILY_INDEX).ok_or(NodeError::ChildInstances(i))?;
+            family.admit(ctx, gate, key, child_family);
         }
-        _ => whole.to_instances(),
+    }
+
+    let mut whole = link(ctx, gate, &boundaries);
+    if let Some(chain) = chain {
+        let batch = AssignedBatch::read(&previous[1]).ok_or(NodeError::ChildInstances(1))?;
+        let fields = keys.get(1).filter(|k| !k.is_empty()).ok_or(NodeError::ChildKey(1))?;
+        let key = key_digest(ctx, gate, fields);
+        let batch_key = match chain {
+            Chain::Keccak => inputs.batch_keys.keccak,
+            _ => inputs.batch_keys.secp,
+        };
+        gate.assert_is_const(ctx, &key, &batch_key);
+        whole = discharge_batch(ctx, gate, &whole, chain, &batch);
+    }
+    let exposed = match (kind, &family) {
+        (NodeKind::Root, _) => root_statement(ctx, &range, &whole, &inputs.digest).to_instances(),
+        (_, Some(family)) => {
+            let mut exposed = whole.to_instances();
+            exposed.push(family.digest);
+            exposed
+        }
+        // A leaf belongs to no family of its own: its key is the constant the others hold.
+        (_, None) => {
+            let mut exposed = whole.to_instances();
+            exposed.push(ctx.load_zero());
+            exposed
+        }
     };
     // The SDK put the accumulator limbs first; our statement follows them.
     circuit.builder.assigned_instances[0].extend(exposed);
     Ok(circuit)
 }
 
-/// Sizes a circuit built for keygen: `k` as given for the tree's nodes and the root (the
-/// columns follow), and for the wrapper the smallest `k` from `k` up at which one advice
-/// column holds every cell, but at most `max_k`: past that the proof does not fit in
-/// memory (a 2^23-row proof was killed at 23 GiB on the 24 GiB machine), so the wrapper
-/// would take a second column instead.
+/// Sizes a circuit built for keygen and returns its configuration:
+/// - a family node other than the leaf takes `family` (the leaf's), so that every family
+///   proof has the same shape; `None` if it needs more columns than that;
+/// - the leaf and the root take the columns they need at `k`;
+/// - the wrapper takes the smallest `k` from `k` up at which one advice column holds every
+///   cell, but at most `max_k`: past that the proof does not fit in memory (a 2^23-row
+///   proof was killed at 23 GiB on the 24 GiB machine), so it would take a second column
+///   instead.
 pub fn size_circuit(
     circuit: &mut AggregationCircuit,
     kind: NodeKind,
     k: u32,
     max_k: u32,
-) -> AggregationConfigParams {
+    family: Option<AggregationConfigParams>,
+) -> Option<AggregationConfigParams> {
     if kind == NodeKind::Wrapper {
         let stats = circuit.builder.statistics();
         let advice: usize = stats.gate.total_advice_per_phase.iter().sum();
@@ -232,7 +318,22 @@ pub fn size_circuit(
     } else {
         circuit.builder.set_k(k as usize);
     }
-    circuit.calculate_params(Some(BLINDING_ROWS))
+    let needed = circuit.calculate_params(Some(BLINDING_ROWS));
+    match family {
+        Some(family) if kind.is_family() && kind != NodeKind::Leaf => {
+            let fits = needed.degree == family.degree
+                && needed.num_advice <= family.num_advice
+                && needed.num_lookup_advice <= family.num_lookup_advice
+                && needed.num_fixed <= family.num_fixed
+                && needed.lookup_bits == family.lookup_bits;
+            if !fits {
+                return None;
+            }
+            circuit.set_params(family);
+            Some(family)
+        }
+        _ => Some(needed),
+    }
 }
 
 /// The circuit's public inputs as field values (the accumulator first).

@@ -52,10 +52,10 @@ pub enum Part {
         /// From 0.
         index: u32,
     },
-    /// The node that links the keccak-f batches to the execution.
-    KeccakNode,
-    /// The node that links the secp256k1 batches to the execution.
-    SecpNode,
+    /// The node that discharges keccak-f batch `i` (from the last batch down to 0).
+    KeccakNode(u32),
+    /// The node that discharges secp256k1 batch `i` (from the last batch down to 0).
+    SecpNode(u32),
     /// The root: the root statement over the top node.
     Root,
     /// The wrapper over the root: the proof itself.
@@ -74,8 +74,8 @@ impl Part {
         match self {
             Part::Leaf(_) => Some(NodeKind::Leaf),
             Part::Inner { .. } => Some(NodeKind::Inner),
-            Part::KeccakNode => Some(NodeKind::Keccak),
-            Part::SecpNode => Some(NodeKind::Secp),
+            Part::KeccakNode(_) => Some(NodeKind::Keccak),
+            Part::SecpNode(_) => Some(NodeKind::Secp),
             Part::Root => Some(NodeKind::Root),
             Part::Wrapper => Some(NodeKind::Wrapper),
             Part::Segment(_) | Part::KeccakBatch(_) | Part::SecpBatch(_) => None,
@@ -91,8 +91,8 @@ impl fmt::Display for Part {
             Part::SecpBatch(i) => write!(f, "secp-batch-{i}"),
             Part::Leaf(i) => write!(f, "leaf-{i}"),
             Part::Inner { level, index } => write!(f, "inner-{level}-{index}"),
-            Part::KeccakNode => f.write_str("keccak-node"),
-            Part::SecpNode => f.write_str("secp-node"),
+            Part::KeccakNode(i) => write!(f, "keccak-node-{i}"),
+            Part::SecpNode(i) => write!(f, "secp-node-{i}"),
             Part::Root => f.write_str("root"),
             Part::Wrapper => f.write_str("wrapper"),
         }
@@ -101,7 +101,7 @@ impl fmt::Display for Part {
 
 /// A name that names no part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` names no part (segment-N, keccak-batch-N, secp-batch-N, leaf-N, inner-L-N, keccak-node, secp-node, root or wrapper)")]
+#[error("`{0}` names no part (segment-N, keccak-batch-N, secp-batch-N, leaf-N, inner-L-N, keccak-node-N, secp-node-N, root or wrapper)")]
 pub struct BadPartName(String);
 
 impl FromStr for Part {
@@ -111,13 +111,15 @@ impl FromStr for Part {
         let bad = || BadPartName(name.to_string());
         let number = |text: &str| text.parse::<u32>().map_err(|_| bad());
         let part = match name {
-            "keccak-node" => Part::KeccakNode,
-            "secp-node" => Part::SecpNode,
             "root" => Part::Root,
             "wrapper" => Part::Wrapper,
             _ => {
                 if let Some(i) = name.strip_prefix("segment-") {
                     Part::Segment(number(i)?)
+                } else if let Some(i) = name.strip_prefix("keccak-node-") {
+                    Part::KeccakNode(number(i)?)
+                } else if let Some(i) = name.strip_prefix("secp-node-") {
+                    Part::SecpNode(number(i)?)
                 } else if let Some(i) = name.strip_prefix("keccak-batch-") {
                     Part::KeccakBatch(number(i)?)
                 } else if let Some(i) = name.strip_prefix("secp-batch-") {
@@ -146,8 +148,6 @@ impl FromStr for Part {
 pub struct Plan {
     /// Segment and batch proofs under the wrapper.
     pub shape: TreeShape,
-    /// Children per inner node.
-    pub arity: usize,
     /// Rows of the run.
     pub cycles: u64,
     /// What the proof will state the program committed.
@@ -178,10 +178,14 @@ impl Plan {
             (0..shape.segments)
                 .map(|i| PlannedPart { part: Part::Leaf(i), children: vec![Part::Segment(i)] }),
         );
-        let levels = inner_levels(shape.segments as usize, self.arity);
-        for (depth, groups) in (1u32..).zip(levels) {
+        for (depth, groups) in (1u32..).zip(inner_levels(shape.segments as usize)) {
             let mut next = Vec::with_capacity(groups.len());
             for (index, group) in (0u32..).zip(groups) {
+                if group.len() == 1 {
+                    // An odd node out goes up unchanged.
+                    next.push(level[group.start]);
+                    continue;
+                }
                 let part = Part::Inner { level: depth, index };
                 parts.push(PlannedPart { part, children: level[group].to_vec() });
                 next.push(part);
@@ -189,16 +193,19 @@ impl Plan {
             level = next;
         }
         let mut top = level.first().copied().unwrap_or(Part::Leaf(0));
+        // Each batch is discharged by a node of its own, from the last batch down.
         let precompiles = [
-            (shape.keccak_batches, Part::KeccakNode, Part::KeccakBatch as fn(u32) -> Part),
+            (
+                shape.keccak_batches,
+                Part::KeccakNode as fn(u32) -> Part,
+                Part::KeccakBatch as fn(u32) -> Part,
+            ),
             (shape.secp_batches, Part::SecpNode, Part::SecpBatch),
         ];
         for (batches, node, batch) in precompiles {
-            if batches > 0 {
-                let mut children = vec![top];
-                children.extend((0..batches).map(batch));
-                parts.push(PlannedPart { part: node, children });
-                top = node;
+            for i in (0..batches).rev() {
+                parts.push(PlannedPart { part: node(i), children: vec![top, batch(i)] });
+                top = node(i);
             }
         }
         parts.push(PlannedPart { part: Part::Root, children: vec![top] });
@@ -234,7 +241,7 @@ pub fn plan(program: &Program, input: &[u8], config: &TreeConfig) -> Result<Plan
         keccak_batches: count(summary.syscalls.keccak_permute, config.keccak.capacity)?,
         secp_batches: count(summary.syscalls.secp256k1_recover, config.secp.capacity)?,
     };
-    Ok(Plan { shape, arity: config.arity, cycles: summary.cycles, digest })
+    Ok(Plan { shape, cycles: summary.cycles, digest })
 }
 
 /// Proves `part` of `program`'s run on `input` over its `children`' SNARKs, in the order
@@ -297,7 +304,7 @@ pub fn prove_part(
             crate::verify(&proof, circuits::paging::program_id(program), keys)?;
             Ok(PartProof::Proof(proof))
         }
-        Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode | Part::SecpNode => {
+        Part::Leaf(_) | Part::Inner { .. } | Part::KeccakNode(_) | Part::SecpNode(_) => {
             let kind = part.node_kind().ok_or_else(|| missing(part))?;
             // Only the root's constraints read the digest.
             let (snark, _) = prove_node(keys, kind, children, &OutputDigest([0; 32]))?;
@@ -397,10 +404,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn plan_of(segments: u32, keccak: u32, secp: u32, arity: usize) -> Plan {
+    fn plan_of(segments: u32, keccak: u32, secp: u32) -> Plan {
         Plan {
             shape: TreeShape::segments(segments).with_keccak(keccak).with_secp(secp),
-            arity,
             cycles: 1,
             digest: OutputDigest([0; 32]),
         }
@@ -408,24 +414,30 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_have_one_spelling() {
-        let parts = plan_of(5, 2, 1, 2).parts();
+        let parts = plan_of(5, 2, 1).parts();
         for planned in &parts {
             let name = planned.part.to_string();
             assert_eq!(name.parse::<Part>(), Ok(planned.part), "{name}");
         }
-        for bad in
-            ["segment-01", "segment-", "inner-1", "inner-1-x", "node", "leaf--1", "root-0", ""]
-        {
+        for bad in [
+            "segment-01",
+            "segment-",
+            "inner-1",
+            "inner-1-x",
+            "node",
+            "leaf--1",
+            "root-0",
+            "keccak-node",
+            "",
+        ] {
             assert!(bad.parse::<Part>().is_err(), "{bad}");
         }
     }
 
     #[test]
     fn every_part_comes_after_its_children_and_the_wrapper_is_last() {
-        for (segments, keccak, secp, arity) in
-            [(1, 0, 0, 2), (2, 1, 1, 2), (5, 3, 0, 2), (7, 0, 2, 3)]
-        {
-            let parts = plan_of(segments, keccak, secp, arity).parts();
+        for (segments, keccak, secp) in [(1, 0, 0), (2, 1, 1), (5, 3, 0), (7, 0, 2), (1, 2, 2)] {
+            let parts = plan_of(segments, keccak, secp).parts();
             let mut seen = std::collections::BTreeSet::new();
             for planned in &parts {
                 assert!(planned.children.iter().all(|c| seen.contains(c)), "{planned:?}");
@@ -443,28 +455,36 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_is_the_one_prove_builds() {
-        let parts = plan_of(3, 1, 1, 2).parts();
+    fn the_tree_is_binary_and_discharges_one_batch_per_node_from_the_last() {
+        let parts = plan_of(3, 2, 1).parts();
         let children = |part: Part| parts.iter().find(|p| p.part == part).unwrap().children.clone();
         assert_eq!(children(Part::Leaf(2)), vec![Part::Segment(2)]);
         assert_eq!(
             children(Part::Inner { level: 1, index: 0 }),
             vec![Part::Leaf(0), Part::Leaf(1)]
         );
-        assert_eq!(children(Part::Inner { level: 1, index: 1 }), vec![Part::Leaf(2)]);
+        // Leaf 2 is the odd one out: it goes up to level 2 unchanged.
+        assert!(!parts.iter().any(|p| p.part == Part::Inner { level: 1, index: 1 }));
         assert_eq!(
             children(Part::Inner { level: 2, index: 0 }),
-            vec![Part::Inner { level: 1, index: 0 }, Part::Inner { level: 1, index: 1 }]
+            vec![Part::Inner { level: 1, index: 0 }, Part::Leaf(2)]
         );
         assert_eq!(
-            children(Part::KeccakNode),
-            vec![Part::Inner { level: 2, index: 0 }, Part::KeccakBatch(0)]
+            children(Part::KeccakNode(1)),
+            vec![Part::Inner { level: 2, index: 0 }, Part::KeccakBatch(1)]
         );
-        assert_eq!(children(Part::SecpNode), vec![Part::KeccakNode, Part::SecpBatch(0)]);
-        assert_eq!(children(Part::Root), vec![Part::SecpNode]);
+        assert_eq!(children(Part::KeccakNode(0)), vec![Part::KeccakNode(1), Part::KeccakBatch(0)]);
+        assert_eq!(children(Part::SecpNode(0)), vec![Part::KeccakNode(0), Part::SecpBatch(0)]);
+        assert_eq!(children(Part::Root), vec![Part::SecpNode(0)]);
         assert_eq!(children(Part::Wrapper), vec![Part::Root]);
-        let single = plan_of(1, 0, 0, 2).parts();
+        let single = plan_of(1, 0, 0).parts();
         assert_eq!(single[single.len() - 2].children, vec![Part::Leaf(0)]);
+        // Every node takes as many children as its circuit verifies.
+        for planned in &parts {
+            if let Some(kind) = planned.part.node_kind() {
+                assert_eq!(planned.children.len(), kind.children(), "{}", planned.part);
+            }
+        }
     }
 
     #[test]

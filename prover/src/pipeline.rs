@@ -3,24 +3,21 @@
 
 use std::time::Instant;
 
-use circuits::segment::{prove_segment, SegmentStart, NUM_PUBLIC_INPUTS};
+use circuits::segment::{prove_segment, SegmentStart};
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::halo2_proofs::halo2curves::bn256::G1Affine;
-use halo2_base::halo2_proofs::plonk::VerifyingKey;
-use snark_verifier_sdk::halo2::aggregation::AggregationConfigParams;
-use snark_verifier_sdk::halo2::gen_dummy_snark_from_vk;
-use snark_verifier_sdk::{Snark, SHPLONK};
+use snark_verifier_sdk::Snark;
 use vm::{ExecutorConfig, Program};
 
 use crate::boundary::Boundary;
 use crate::keys::{Keys, NodeKey, TreeConfig};
-use crate::node::{build_circuit, instances, NodeKind, ACCUMULATOR_LIMBS};
+use crate::node::{build_circuit, instances, NodeKind};
 use crate::output::OutputDigest;
 use crate::plan::inner_levels;
 use crate::proof::{scalar_hex, Proof, PublicInputs};
 use crate::shape::TreeShape;
 use crate::snark::{prove_evm, prove_poseidon, verify_evm};
+use crate::tree_keys::wrapper_vk;
 use crate::verifier::WrapperVk;
 use crate::{ProveError, VerifyError};
 use precompiles::keccak::KeccakBatch;
@@ -265,12 +262,17 @@ pub fn prove_program(
         nodes.push(node);
         progress(Progress::Node { kind: "leaf", level: 0, index, total, stats });
     }
-    for (level, groups) in inner_levels(nodes.len(), config.arity).into_iter().enumerate() {
+    for (level, groups) in inner_levels(nodes.len()).into_iter().enumerate() {
         let mut children = nodes.into_iter();
         let mut next = Vec::with_capacity(groups.len());
         let total = groups.len();
         for (index, group) in groups.into_iter().enumerate() {
-            let group: Vec<Snark> = children.by_ref().take(group.len()).collect();
+            let mut group: Vec<Snark> = children.by_ref().take(group.len()).collect();
+            if group.len() == 1 {
+                // An odd node out goes up unchanged.
+                next.extend(group.pop());
+                continue;
+            }
             let (node, stats) = prove_node(keys, NodeKind::Inner, group, &digest)?;
             next.push(node);
             progress(Progress::Node { kind: "inner", level: level + 1, index, total, stats });
@@ -341,19 +343,14 @@ pub(crate) fn prove_node(
     digest: &OutputDigest,
 ) -> Result<(Snark, NodeStats), ProveError> {
     let t = Instant::now();
-    let key = keys.node_key(kind, &children, digest)?;
+    let inputs = keys.node_inputs(kind, digest)?;
+    let key = keys.node_key(kind, &children, &inputs)?;
     let key_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let params = keys.params(key.config.degree)?;
-    let circuit = build_circuit(
-        CircuitBuilderStage::Prover,
-        kind,
-        key.config,
-        &params,
-        children,
-        Some(digest),
-    )?
-    .use_break_points(key.break_points.clone());
+    let circuit =
+        build_circuit(CircuitBuilderStage::Prover, kind, key.config, &params, children, &inputs)?
+            .use_break_points(key.break_points.clone());
     let values = instances(&circuit);
     let snark = prove_poseidon(&params, &key.pk, circuit, values, true)?;
     Ok((snark, NodeStats::new(&key, key_secs, t.elapsed().as_secs_f64())))
@@ -369,7 +366,8 @@ pub(crate) fn prove_wrapper(
     cycles: u64,
 ) -> Result<(Proof, NodeStats), ProveError> {
     let t = Instant::now();
-    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&root), digest)?;
+    let inputs = keys.node_inputs(NodeKind::Wrapper, digest)?;
+    let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&root), &inputs)?;
     let key_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let params = keys.params(key.config.degree)?;
@@ -379,7 +377,7 @@ pub(crate) fn prove_wrapper(
         key.config,
         &params,
         vec![root],
-        None,
+        &inputs,
     )?
     .use_break_points(key.break_points.clone());
     let values = instances(&circuit);
@@ -391,7 +389,8 @@ pub(crate) fn prove_wrapper(
 }
 
 /// Proves each of a precompile's `batches` with `prove_batch`, reporting each as
-/// `report(index, total, batch, secs)`, then the `kind` node over `top` and the batches.
+/// `report(index, total, batch, secs)`, then one `kind` node per batch, from the last
+/// batch down, each over the node before it and its batch.
 #[allow(clippy::too_many_arguments)] // one stage's inputs, each named at the call
 fn prove_precompile<B>(
     keys: &Keys,
@@ -403,99 +402,32 @@ fn prove_precompile<B>(
     prove_batch: impl Fn(&B) -> Result<Snark, ProveError>,
     report: impl Fn(usize, usize, &B, f64) -> Progress,
 ) -> Result<Snark, ProveError> {
-    let mut children = vec![top];
+    let mut proved = Vec::with_capacity(batches.len());
     for (index, batch) in batches.iter().enumerate() {
         let t = Instant::now();
-        children.push(prove_batch(batch)?);
+        proved.push(prove_batch(batch)?);
         progress(report(index, batches.len(), batch, t.elapsed().as_secs_f64()));
     }
-    let (node, stats) = prove_node(keys, kind, children, digest)?;
-    progress(Progress::Node { kind: kind.name(), level: 0, index: 0, total: 1, stats });
-    Ok(node)
-}
-
-/// What a placeholder stands for.
-#[derive(Clone, Copy)]
-enum Placeholder {
-    /// A segment proof.
-    Segment,
-    /// A keccak-f batch proof.
-    KeccakBatch,
-    /// A secp256k1 batch proof.
-    SecpBatch,
-    /// A node proof.
-    Node(NodeKind),
-}
-
-/// A placeholder snark with `vk`'s protocol, for deriving the keys of the nodes above it.
-fn placeholder(
-    keys: &Keys,
-    vk: &VerifyingKey<G1Affine>,
-    of: Placeholder,
-) -> Result<Snark, ProveError> {
-    let params = keys.params(vk.get_domain().k())?;
-    let (num_instance, accumulator) = match of {
-        Placeholder::Segment => (NUM_PUBLIC_INPUTS, None),
-        Placeholder::KeccakBatch => (precompiles::keccak::prove::NUM_PUBLIC_INPUTS, None),
-        Placeholder::SecpBatch => (precompiles::secp256k1::NUM_PUBLIC_INPUTS, None),
-        Placeholder::Node(kind) => {
-            (kind.num_public_inputs(), Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()))
-        }
-    };
-    Ok(gen_dummy_snark_from_vk::<SHPLONK>(&params, vk, vec![num_instance], accumulator))
-}
-
-/// The wrapper's verifying key for a tree of `shape`, with its circuit's configuration,
-/// derived from the segment and precompile circuits' keys up (cached like every node key).
-/// The key depends on the tree's shape, so on every count.
-pub fn wrapper_vk(
-    keys: &Keys,
-    shape: TreeShape,
-) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
-    let segments = shape.segments as usize;
-    let config = keys.config();
-    let segment_vk = keys.segment_vk()?;
-    let segment = placeholder(keys, &segment_vk, Placeholder::Segment)?;
-    let leaf_vk = keys.node_vk(NodeKind::Leaf, &[segment])?;
-    let leaf = placeholder(keys, &leaf_vk, Placeholder::Node(NodeKind::Leaf))?;
-    let mut level: Vec<Snark> = vec![leaf; segments];
-    for groups in inner_levels(segments, config.arity) {
-        let mut next = Vec::with_capacity(groups.len());
-        for group in groups {
-            let vk = keys.node_vk(NodeKind::Inner, &level[group])?;
-            next.push(placeholder(keys, &vk, Placeholder::Node(NodeKind::Inner))?);
-        }
-        level = next;
+    let total = proved.len();
+    let mut top = top;
+    for (index, batch) in proved.into_iter().enumerate().rev() {
+        let (node, stats) = prove_node(keys, kind, vec![top, batch], digest)?;
+        progress(Progress::Node { kind: kind.name(), level: 0, index, total, stats });
+        top = node;
     }
-    let precompiles = [
-        (shape.keccak_batches, NodeKind::Keccak, Placeholder::KeccakBatch),
-        (shape.secp_batches, NodeKind::Secp, Placeholder::SecpBatch),
-    ];
-    for (batches, kind, of) in precompiles {
-        if batches == 0 {
-            continue;
-        }
-        let batch_vk = if kind == NodeKind::Keccak { keys.keccak_vk()? } else { keys.secp_vk()? };
-        let batch = placeholder(keys, &batch_vk, of)?;
-        level.extend(std::iter::repeat_n(batch, batches as usize));
-        let vk = keys.node_vk(kind, &level)?;
-        level = vec![placeholder(keys, &vk, Placeholder::Node(kind))?];
-    }
-    let root_vk = keys.node_vk(NodeKind::Root, &level)?;
-    let root = placeholder(keys, &root_vk, Placeholder::Node(NodeKind::Root))?;
-    keys.node_vk_with_config(NodeKind::Wrapper, &[root])
+    Ok(top)
 }
 
 /// Checks `proof` for the program `program_id` and returns what it states.
 ///
 /// Checks, in order: the program id; that the public inputs encode the stated program id
 /// and digest; that the calldata encodes the public inputs and proof; the wrapper's
-/// SNARK against its verifying key (derived from `keys` for the proof's tree shape, never
+/// SNARK against its verifying key (derived from `keys`, the same for every tree, never
 /// taken from the file); and the pairing check of the accumulator that every proof of the
 /// tree was folded into.
 pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    let (vk, _) = wrapper_vk(keys, proof.shape()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
+    let (vk, _) = wrapper_vk(keys).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     let params =
         keys.verifier_params(vk.get_domain().k()).map_err(|e| VerifyError::Keys(Box::new(e)))?;
     verify_evm(&params, &vk, &proof.public_inputs.to_vec(), &proof.proof)?;
@@ -504,8 +436,7 @@ pub fn verify(proof: &Proof, program_id: Fr, keys: &Keys) -> Result<PublicOutput
 
 /// [`verify`] against a wrapper key exported earlier ([`crate::export_verifier`]) instead
 /// of one derived by keygen: the same checks, in seconds and without proving keys.
-/// The key must come from a trusted export, as a deployed verifier does; one for another
-/// tree shape is refused.
+/// The key must come from a trusted export, as a deployed verifier does.
 pub fn verify_with_key(
     proof: &Proof,
     program_id: Fr,
@@ -513,12 +444,6 @@ pub fn verify_with_key(
     keys: &Keys,
 ) -> Result<PublicOutput, VerifyError> {
     check_statement(proof, program_id)?;
-    if key.shape() != proof.shape() {
-        return Err(VerifyError::KeyShape {
-            key: key.shape().to_string(),
-            proof: proof.shape().to_string(),
-        });
-    }
     let vk = key
         .verifying_key()
         .map_err(|e| VerifyError::Keys(Box::new(ProveError::Keys(e.to_string()))))?;

@@ -8,9 +8,9 @@
 //! | `version` | `1` |
 //! | `program_id` | the program's identity, a BN254 scalar as `0x` + 64 hex digits (big-endian) |
 //! | `output` | the committed 32-byte digest, `0x` + 64 hex digits |
-//! | `segments` | segments the proof covers (it fixes the tree's shape, and so the wrapper's key) |
+//! | `segments` | segments the proof covers |
 //! | `keccak_batches` | keccak-f batch proofs the tree verifies (0 when the run made no KECCAK_PERMUTE call; absent in older files) |
-//! | `secp_batches` | secp256k1 recovery batch proofs the tree verifies (0 when the run made no SECP256K1_RECOVER call; absent in older files); with `segments` and `keccak_batches` it fixes the wrapper's key ([`TreeShape`]) |
+//! | `secp_batches` | secp256k1 recovery batch proofs the tree verifies (0 when the run made no SECP256K1_RECOVER call; absent in older files). The three counts ([`TreeShape`]) describe the tree; the wrapper's key is the same for every tree |
 //! | `cycles` | cycles the run took |
 //! | `public_inputs` | `accumulator` (12 scalars), `program_id`, `digest_hi`, `digest_lo` |
 //! | `proof` | the wrapper's SHPLONK proof over the Keccak transcript, `0x` + hex |
@@ -225,21 +225,14 @@ impl Proof {
         }
     }
 
-    /// The tree the proof covers.
+    /// The tree the proof covers, as the file states it (a record of how it was made: the
+    /// wrapper's key, so the verification, is the same for every tree).
     pub fn shape(&self) -> TreeShape {
         TreeShape {
             segments: self.segments,
             keccak_batches: self.keccak_batches,
             secp_batches: self.secp_batches,
         }
-    }
-
-    /// The same proof, stating a tree of `shape`.
-    pub fn with_shape(mut self, shape: TreeShape) -> Self {
-        self.segments = shape.segments;
-        self.keccak_batches = shape.keccak_batches;
-        self.secp_batches = shape.secp_batches;
-        self
     }
 
     /// The program id the proof is about.

@@ -1,6 +1,6 @@
 //! The shape of a proof's tree: how many segment proofs and precompile batch proofs it
-//! verifies. Each node's circuit verifies its children's keys as constants, so the shape
-//! fixes the wrapper's verifying key (and with it the EVM verifier).
+//! verifies. It decides which nodes are proved, not their keys: one wrapper key (and one
+//! EVM verifier) serves every shape.
 
 use std::fmt;
 

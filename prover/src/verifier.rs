@@ -18,9 +18,9 @@ use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConf
 use snark_verifier_sdk::SHPLONK;
 
 use crate::node::NodeKind;
-use crate::pipeline::wrapper_vk;
 use crate::proof::bytes_hex;
-use crate::{Keys, ProveError, TreeShape};
+use crate::tree_keys::wrapper_vk;
+use crate::{Keys, ProveError};
 
 /// The Solidity source of the EVM verifier of the wrapper whose verifying key is `vk`.
 /// `params` may be the verifier part only ([`circuits::params::verifier_part`]).
@@ -32,29 +32,21 @@ pub fn solidity_verifier(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>)
     )
 }
 
-/// The verifier of proofs over a tree of `shape` made with `keys`, and the wrapper key it
+/// The verifier of every proof made with `keys`, whatever its tree, and the wrapper key it
 /// was generated from. Derives the wrapper's key from the segment and precompile circuits
 /// up (keygen where the key cache has none).
-pub fn export_verifier(keys: &Keys, shape: TreeShape) -> Result<(String, WrapperVk), ProveError> {
-    let (vk, config) = wrapper_vk(keys, shape)?;
+pub fn export_verifier(keys: &Keys) -> Result<(String, WrapperVk), ProveError> {
+    let (vk, config) = wrapper_vk(keys)?;
     let params = keys.verifier_params(config.degree)?;
-    let file = WrapperVk::new(shape, config, &vk)?;
+    let file = WrapperVk::new(config, &vk)?;
     Ok((solidity_verifier(&params, &vk), file))
 }
 
-/// A wrapper's verifying key as a file: JSON with the tree shape it is for, the circuit's
-/// configuration (which reading the key needs) and halo2's raw key bytes in hex.
+/// A wrapper's verifying key as a file: JSON with the circuit's configuration (which
+/// reading the key needs) and halo2's raw key bytes in hex.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WrapperVk {
-    /// Segments of the proofs the key verifies (the tree's shape fixes the key).
-    pub segments: u32,
-    /// keccak-f batch proofs of the proofs the key verifies (0: no keccak node).
-    #[serde(default)]
-    pub keccak_batches: u32,
-    /// secp256k1 batch proofs of the proofs the key verifies (0: no secp node).
-    #[serde(default)]
-    pub secp_batches: u32,
     /// The wrapper circuit's configuration.
     pub config: AggregationConfigParams,
     /// `VerifyingKey::write` in `RawBytes` format.
@@ -82,30 +74,14 @@ pub enum WrapperVkError {
 }
 
 impl WrapperVk {
-    /// The file of `vk`, a wrapper with configuration `config` over a tree of `shape`.
+    /// The file of `vk`, a wrapper with configuration `config`.
     pub fn new(
-        shape: TreeShape,
         config: AggregationConfigParams,
         vk: &VerifyingKey<G1Affine>,
     ) -> Result<Self, ProveError> {
         let mut bytes = Vec::new();
         vk.write(&mut bytes, SerdeFormat::RawBytes).map_err(|e| ProveError::Keys(e.to_string()))?;
-        Ok(Self {
-            segments: shape.segments,
-            keccak_batches: shape.keccak_batches,
-            secp_batches: shape.secp_batches,
-            config,
-            vk: bytes,
-        })
-    }
-
-    /// The tree of the proofs the key verifies.
-    pub fn shape(&self) -> TreeShape {
-        TreeShape {
-            segments: self.segments,
-            keccak_batches: self.keccak_batches,
-            secp_batches: self.secp_batches,
-        }
+        Ok(Self { config, vk: bytes })
     }
 
     /// The verifying key.

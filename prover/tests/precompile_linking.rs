@@ -1,7 +1,8 @@
 //! The keccak and secp nodes' rule on its own, with MockProver on the gadgets: the
 //! boundaries of a real run (several segments) and its precompile batches' chain values
-//! are witnessed, the segments linked, the batches discharged against the execution's
-//! chain (`gadgets::precompile`), and the root statement proved over the result. Each
+//! are witnessed, the segments linked, the batches discharged one by one from the last
+//! against the execution's chain (`gadgets::precompile`), as the chain of keccak or secp
+//! nodes does, and the root statement proved over the result. Each
 //! test changes one thing about the batches, for both precompiles: the `keccak` guest's
 //! keccak-f calls, and `testkit::recover_program`'s SECP256K1_RECOVER calls.
 #![allow(clippy::unwrap_used)]
@@ -11,13 +12,14 @@ use circuits::chains::Chain;
 use circuits::Fr;
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::gates::RangeInstructions;
+use halo2_base::gates::{RangeChip, RangeInstructions};
 use halo2_base::halo2_proofs::dev::MockProver;
+use halo2_base::{AssignedValue, Context};
 use precompiles::keccak::KeccakBatch;
 use precompiles::secp256k1::SecpBatch;
 use prover::boundary::Boundary;
 use prover::gadgets::link::{link, AssignedBoundary};
-use prover::gadgets::precompile::{discharge_chain, AssignedBatch};
+use prover::gadgets::precompile::{discharge_batch, AssignedBatch};
 use prover::gadgets::statement::root_statement;
 use prover::OutputDigest;
 use vm::{ExecutorConfig, Program};
@@ -79,36 +81,57 @@ fn runs() -> [Run; 2] {
 }
 
 /// Links the run's segments, discharges `batches` (none: no precompile node) against
-/// `chain`, and proves the root statement.
+/// `chain` from the last to the first, and proves the root statement.
 fn satisfied(run: &Run, batches: &[(Fr, Fr)]) -> bool {
     satisfied_on(run, run.chain, batches)
 }
 
 fn satisfied_on(run: &Run, chain: Chain, batches: &[(Fr, Fr)]) -> bool {
+    mock(run, |ctx, range| {
+        let children: Vec<AssignedBoundary> =
+            run.boundaries.iter().map(|b| AssignedBoundary::witness(ctx, b)).collect();
+        let linked = link(ctx, range.gate(), &children);
+        let whole = discharge_all(ctx, range, linked, chain, batches);
+        root_statement(ctx, range, &whole, &run.digest).to_instances()
+    })
+}
+
+/// `batches` discharged one node at a time, the last first.
+fn discharge_all(
+    ctx: &mut Context<Fr>,
+    range: &RangeChip<Fr>,
+    mut whole: AssignedBoundary,
+    chain: Chain,
+    batches: &[(Fr, Fr)],
+) -> AssignedBoundary {
+    for &(start, end) in batches.iter().rev() {
+        let batch = AssignedBatch { start: ctx.load_witness(start), end: ctx.load_witness(end) };
+        whole = discharge_batch(ctx, range.gate(), &whole, chain, &batch);
+    }
+    whole
+}
+
+/// MockProver over what `build` constrains, with the run's statement as the instances
+/// when `build` exposes it.
+fn mock(
+    run: &Run,
+    build: impl FnOnce(&mut Context<Fr>, &RangeChip<Fr>) -> Vec<AssignedValue<Fr>>,
+) -> bool {
     let mut builder = BaseCircuitBuilder::<Fr>::from_stage(CircuitBuilderStage::Mock)
         .use_k(K)
         .use_lookup_bits(8)
         .use_instance_columns(1);
     let range = builder.range_chip();
-    let ctx = builder.main(0);
-    let children: Vec<AssignedBoundary> =
-        run.boundaries.iter().map(|b| AssignedBoundary::witness(ctx, b)).collect();
-    let mut whole = link(ctx, range.gate(), &children);
-    if !batches.is_empty() {
-        let assigned: Vec<AssignedBatch> = batches
-            .iter()
-            .map(|&(s, e)| AssignedBatch { start: ctx.load_witness(s), end: ctx.load_witness(e) })
-            .collect();
-        whole = discharge_chain(ctx, range.gate(), &whole, chain, &assigned);
-    }
-    let statement = root_statement(ctx, &range, &whole, &run.digest);
-    builder.assigned_instances[0].extend(statement.to_instances());
+    let exposed = build(builder.main(0), &range);
+    let values: Vec<Fr> = if exposed.is_empty() {
+        Vec::new()
+    } else {
+        let [hi, lo] = run.digest.halves();
+        vec![run.program_id, hi, lo]
+    };
+    builder.assigned_instances[0].extend(exposed);
     builder.calculate_params(Some(9));
-    let [hi, lo] = run.digest.halves();
-    MockProver::run(K as u32, &builder, vec![vec![run.program_id, hi, lo]])
-        .unwrap()
-        .verify()
-        .is_ok()
+    MockProver::run(K as u32, &builder, vec![values]).unwrap().verify().is_ok()
 }
 
 #[test]
@@ -169,5 +192,25 @@ fn a_batch_chain_that_misses_the_vm_chain_end_is_rejected() {
         let last = batches.len() - 1;
         batches[last].1 += Fr::from(1);
         assert!(!satisfied(&run, &batches), "{:?}", run.chain);
+    }
+}
+
+#[test]
+fn only_a_halted_execution_has_its_batches_discharged() {
+    for run in runs() {
+        for halted in [true, false] {
+            let mut boundaries = run.boundaries.clone();
+            if let Some(last) = boundaries.last_mut() {
+                last.halted = halted;
+            }
+            let accepted = mock(&run, |ctx, range| {
+                let children: Vec<AssignedBoundary> =
+                    boundaries.iter().map(|b| AssignedBoundary::witness(ctx, b)).collect();
+                let whole = link(ctx, range.gate(), &children);
+                discharge_all(ctx, range, whole, run.chain, &run.batches);
+                Vec::new()
+            });
+            assert_eq!(accepted, halted, "{:?}, halted: {halted}", run.chain);
+        }
     }
 }

@@ -82,7 +82,7 @@ pub struct StageView {
     /// The stage.
     pub kind: StageKind,
     /// The part of the proof it proves (`segment-0`, `keccak-batch-0`, `leaf-0`,
-    /// `inner-1-0`, `keccak-node`, `secp-node`, `root`, `wrapper`).
+    /// `inner-1-0`, `keccak-node-0`, `secp-node-0`, `root`, `wrapper`).
     pub part: Option<String>,
     /// Where it stands.
     pub status: Status,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use prover::{Proof, TreeShape};
+use prover::Proof;
 
 use super::prove::StackArgs;
 use crate::config::ConfigArgs;
@@ -18,18 +18,6 @@ use crate::store::JobStore;
 /// Arguments of `export-verifier`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExportVerifierArgs {
-    /// Segments of the proofs the verifier is for: the wrapper's key, so the verifier,
-    /// depends on the tree's shape.
-    #[arg(long, default_value_t = 1)]
-    segments: u32,
-    /// keccak-f batch proofs of the proofs the verifier is for (0: programs that never
-    /// call KECCAK_PERMUTE).
-    #[arg(long, default_value_t = 0)]
-    keccak_batches: u32,
-    /// secp256k1 batch proofs of the proofs the verifier is for (0: programs that never
-    /// call SECP256K1_RECOVER).
-    #[arg(long, default_value_t = 0)]
-    secp_batches: u32,
     /// Where to write the Solidity verifier (pragma 0.8.19).
     #[arg(long)]
     out: PathBuf,
@@ -100,22 +88,19 @@ pub(crate) fn run_submit_proof(args: &SubmitProofArgs) -> anyhow::Result<ExitCod
     }
 }
 
-/// Writes the verifier of the configured stack.
+/// Writes the verifier of the configured stack: one for every proof it makes, whatever
+/// the number of segments and precompile batches.
 pub(crate) fn run_export_verifier(args: &ExportVerifierArgs) -> anyhow::Result<ExitCode> {
     let keys = args.stack.keys();
-    let shape = TreeShape::segments(args.segments)
-        .with_keccak(args.keccak_batches)
-        .with_secp(args.secp_batches);
-    anyhow::ensure!(shape.is_valid(), "no proof covers {shape}");
     let (solidity, key) =
-        prover::export_verifier(&keys, shape).context("deriving the wrapper's verifying key")?;
+        prover::export_verifier(&keys).context("deriving the wrapper's verifying key")?;
     std::fs::write(&args.out, &solidity)
         .with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(path) = &args.vk_out {
         key.write(path)?;
     }
     println!(
-        "verifier: {} ({} bytes of Solidity) for proofs over {shape}, wrapper k = {}",
+        "verifier: {} ({} bytes of Solidity) for every proof of this stack, wrapper k = {}",
         args.out.display(),
         solidity.len(),
         key.config.degree

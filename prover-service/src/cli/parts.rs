@@ -36,7 +36,7 @@ pub(crate) struct ProvePartArgs {
     #[command(flatten)]
     input: InputArgs,
     /// The part: segment-N, keccak-batch-N, secp-batch-N, leaf-N, inner-L-N,
-    /// keccak-node, secp-node or wrapper (as `plan` names them).
+    /// keccak-node-N, secp-node-N or wrapper (as `plan` names them).
     #[arg(long)]
     part: Part,
     /// The children's SNARK files, in the order `plan` lists them (repeatable).

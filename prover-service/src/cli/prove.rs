@@ -16,9 +16,6 @@ pub(crate) struct StackArgs {
     /// Segment size (log2 rows); the verifier must use the prover's.
     #[arg(long, default_value_t = TreeConfig::default().segment_po2)]
     segment_po2: u32,
-    /// Children per inner node of the aggregation tree.
-    #[arg(long, default_value_t = TreeConfig::default().arity)]
-    arity: usize,
     /// Directory of real KZG parameters (`kzg_bn254_{k}.srs`). Without it, INSECURE
     /// development parameters are generated from a public seed.
     #[arg(long, env = "PROVER_PARAMS_DIR")]
@@ -31,11 +28,7 @@ pub(crate) struct StackArgs {
 
 impl StackArgs {
     pub(crate) fn keys(&self) -> Keys {
-        let config = TreeConfig {
-            segment_po2: self.segment_po2,
-            arity: self.arity,
-            ..TreeConfig::default()
-        };
+        let config = TreeConfig { segment_po2: self.segment_po2, ..TreeConfig::default() };
         let source = match &self.params_dir {
             Some(dir) => ParamsSource::Directory(dir.clone()),
             None => ParamsSource::Development,

@@ -3,19 +3,20 @@
 //! The VM's segments fold every call of a precompile (`KECCAK_PERMUTE`,
 //! `SECP256K1_RECOVER`) into that precompile's chain; each batch proof of the precompile's
 //! circuit folds the calls it proves into the same chain and exposes its value before and
-//! after. Given the boundary of the whole execution and the batches' `(start, end)` in
-//! order, the node constrains that
-//! - the first batch starts at the chain's initial value, which is where the execution's
-//!   chain starts;
-//! - each batch starts where the previous one ended;
-//! - the last batch ends where the execution's chain ends.
+//! after. A keccak or secp node takes the boundary of a halted execution and one batch's
+//! `(start, end)`, constrains that the batch ends where the execution's chain ends, and
+//! returns the boundary with that chain's end moved back to the batch's start: the
+//! batch's calls are *discharged*. The nodes discharge the batches from the last to the
+//! first, one each, and the root requires each precompile chain to end at its initial
+//! value, where it started.
 //!
-//! The calls the batches prove are then the VM's calls, in order (up to a Poseidon
-//! collision). The node's own boundary is the execution's, with that chain *discharged*:
-//! it ends where it started, so the root's rule "no unproved precompile call" holds for
-//! the chain exactly when every call is proved.
+//! Why that proves every call: the chain is a hash chain, `c' = H(c, call)`. A batch from
+//! `s` to `e` that meets the execution's end `e` proves, up to a Poseidon collision, the
+//! last calls of the execution, and `s` is the chain before them. Discharging walks back
+//! call by call until the chain reaches its initial value, which no hash reaches. The
+//! execution must have halted, so that no node links further segments after a discharge.
 
-use circuits::chains::{Chain, Chains};
+use circuits::chains::Chain;
 use circuits::Fr;
 use halo2_base::gates::{GateChip, GateInstructions};
 use halo2_base::{AssignedValue, Context};
@@ -38,25 +39,19 @@ impl AssignedBatch {
     }
 }
 
-/// Constrains `batches` to cover `chain` of `whole` from its initial value, and returns
-/// `whole` with that chain discharged. `batches` must not be empty.
-pub fn discharge_chain(
+/// Constrains `batch` to end where `chain` of the halted execution `whole` ends, and
+/// returns `whole` with that chain's end moved back to the batch's start.
+pub fn discharge_batch(
     ctx: &mut Context<Fr>,
     gate: &GateChip<Fr>,
     whole: &AssignedBoundary,
     chain: Chain,
-    batches: &[AssignedBatch],
+    batch: &AssignedBatch,
 ) -> AssignedBoundary {
-    assert!(!batches.is_empty(), "a precompile node has a batch");
     let index = chain as usize;
-    let (first, last) = (&batches[0], &batches[batches.len() - 1]);
-    gate.assert_is_const(ctx, &first.start, &Chains::initial().get(chain));
-    ctx.constrain_equal(&first.start, &whole.chains_start[index]);
-    for pair in batches.windows(2) {
-        ctx.constrain_equal(&pair[0].end, &pair[1].start);
-    }
-    ctx.constrain_equal(&last.end, &whole.chains_end[index]);
+    gate.assert_is_const(ctx, &whole.halted, &Fr::one());
+    ctx.constrain_equal(&batch.end, &whole.chains_end[index]);
     let mut out = whole.clone();
-    out.chains_end[index] = whole.chains_start[index];
+    out.chains_end[index] = batch.start;
     out
 }

@@ -20,7 +20,7 @@
 //!   `accumulator ‖ program_id ‖ digest_hi ‖ digest_lo` (12 + 3 fields). Its key, and the
 //!   wrapper's, is therefore the same for every tree: how many segments and batches a
 //!   run has changes which nodes are proved, not the keys. Verifying the top node takes
-//!   millions of cells, so the root has a fixed `k` and as many columns as they need (2
+//!   millions of cells, so the root has a fixed `k` and as many columns as they need (3
 //!   at 2^22).
 //! - The **wrapper** verifies the root (its key a constant) and exposes the root's public
 //!   inputs again, with the accumulator folded into its own. It is the proof the EVM
@@ -32,10 +32,10 @@
 use circuits::chains::Chain;
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
-use halo2_base::gates::{GateInstructions, RangeInstructions};
+use halo2_base::gates::{GateChip, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use halo2_base::AssignedValue;
+use halo2_base::{AssignedValue, Context};
 use serde::{Deserialize, Serialize};
 use snark_verifier_sdk::halo2::aggregation::{
     AggregationCircuit, AggregationConfigParams, VerifierUniversality,
@@ -43,7 +43,7 @@ use snark_verifier_sdk::halo2::aggregation::{
 use snark_verifier_sdk::{Snark, SHPLONK};
 
 use crate::boundary::{BoundaryLayout, BOUNDARY_FIELDS};
-use crate::gadgets::family::{key_digest, AssignedFamily, KeyFamily};
+use crate::gadgets::family::{admit_batch, key_digest, AssignedFamily, KeyFamily};
 use crate::gadgets::link::{link, AssignedBoundary};
 use crate::gadgets::precompile::{discharge_batch, AssignedBatch};
 use crate::gadgets::statement::root_statement;
@@ -254,8 +254,7 @@ pub fn build_circuit(
     };
     if let Some(family) = &family {
         for (i, instances) in nodes.iter().enumerate() {
-            let fields = keys.get(i).filter(|k| !k.is_empty()).ok_or(NodeError::ChildKey(i))?;
-            let key = key_digest(ctx, gate, fields);
+            let key = child_key(ctx, gate, &keys, i)?;
             let child_family = *instances.get(FAMILY_INDEX).ok_or(NodeError::ChildInstances(i))?;
             family.admit(ctx, gate, key, child_family);
         }
@@ -264,37 +263,44 @@ pub fn build_circuit(
     let mut whole = link(ctx, gate, &boundaries);
     if let Some(chain) = chain {
         let batch = AssignedBatch::read(&previous[1]).ok_or(NodeError::ChildInstances(1))?;
-        let fields = keys.get(1).filter(|k| !k.is_empty()).ok_or(NodeError::ChildKey(1))?;
-        let key = key_digest(ctx, gate, fields);
+        let key = child_key(ctx, gate, &keys, 1)?;
         let batch_key = match chain {
             Chain::Keccak => inputs.batch_keys.keccak,
             _ => inputs.batch_keys.secp,
         };
-        gate.assert_is_const(ctx, &key, &batch_key);
+        admit_batch(ctx, gate, key, batch_key);
         whole = discharge_batch(ctx, gate, &whole, chain, &batch);
     }
-    let exposed = match (kind, &family) {
-        (NodeKind::Root, _) => root_statement(ctx, &range, &whole, &inputs.digest).to_instances(),
-        (_, Some(family)) => {
-            let mut exposed = whole.to_instances();
-            exposed.push(family.digest);
-            exposed
-        }
-        // A leaf belongs to no family of its own: its key is the constant the others hold.
-        (_, None) => {
-            let mut exposed = whole.to_instances();
-            exposed.push(ctx.load_zero());
-            exposed
-        }
+    let exposed = if kind == NodeKind::Root {
+        root_statement(ctx, &range, &whole, &inputs.digest).to_instances()
+    } else {
+        let mut exposed = whole.to_instances();
+        // A leaf belongs to no family of its own (its key is the constant the others
+        // hold), so it exposes zero for F.
+        exposed.push(family.as_ref().map_or_else(|| ctx.load_zero(), |family| family.digest));
+        exposed
     };
     // The SDK put the accumulator limbs first; our statement follows them.
     circuit.builder.assigned_instances[0].extend(exposed);
     Ok(circuit)
 }
 
+/// The digest of child `i`'s verifying key, hashed from the cells the aggregation loaded
+/// its preprocessed commitments and transcript state as.
+fn child_key(
+    ctx: &mut Context<Fr>,
+    gate: &GateChip<Fr>,
+    keys: &[Vec<AssignedValue<Fr>>],
+    i: usize,
+) -> Result<AssignedValue<Fr>, NodeError> {
+    let fields = keys.get(i).filter(|k| !k.is_empty()).ok_or(NodeError::ChildKey(i))?;
+    Ok(key_digest(ctx, gate, fields))
+}
+
 /// Sizes a circuit built for keygen and returns its configuration:
-/// - a family node other than the leaf takes `family` (the leaf's), so that every family
-///   proof has the same shape; `None` if it needs more columns than that;
+/// - given `family` (the leaf's configuration, which every other family node takes so that
+///   every family proof has the same shape), the circuit takes it; `None` if it needs more
+///   columns than that;
 /// - the leaf and the root take the columns they need at `k`;
 /// - the wrapper takes the smallest `k` from `k` up at which one advice column holds every
 ///   cell, but at most `max_k`: past that the proof does not fit in memory (a 2^23-row
@@ -320,7 +326,7 @@ pub fn size_circuit(
     }
     let needed = circuit.calculate_params(Some(BLINDING_ROWS));
     match family {
-        Some(family) if kind.is_family() && kind != NodeKind::Leaf => {
+        Some(family) => {
             let fits = needed.degree == family.degree
                 && needed.num_advice <= family.num_advice
                 && needed.num_lookup_advice <= family.num_lookup_advice
@@ -332,7 +338,7 @@ pub fn size_circuit(
             circuit.set_params(family);
             Some(family)
         }
-        _ => Some(needed),
+        None => Some(needed),
     }
 }
 

@@ -18,6 +18,8 @@
 //!   expose the same `F` ([`AssignedFamily::admit`]).
 //! - The root has the four digests and `F` as constants. From the root down, every node
 //!   of a tree it accepts ran one of the four circuits, with the keys the root names.
+//! - A precompile node's batch child must have its batch circuit's key, a constant
+//!   ([`admit_batch`]).
 
 use circuits::poseidon::flex::sponge_hash;
 use circuits::poseidon::native::Sponge;
@@ -149,6 +151,18 @@ impl AssignedFamily {
     }
 }
 
+/// Admits a batch child: its key digest `key` is its batch circuit's, `batch_key`, a
+/// constant of the node. Batch circuits are not family members (nothing above a batch
+/// proof reads a boundary from it), so no other key will do.
+pub fn admit_batch(
+    ctx: &mut Context<Fr>,
+    gate: &GateChip<Fr>,
+    key: AssignedValue<Fr>,
+    batch_key: Fr,
+) {
+    gate.assert_is_const(ctx, &key, &batch_key);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +251,24 @@ mod tests {
         let forged = KeyFamily { inner: Fr::from(77), ..f };
         assert!(!root_admits(forged.inner, forged.digest()));
         assert!(!root_admits(f.inner, forged.digest()));
+    }
+
+    #[test]
+    fn a_batch_child_must_have_its_batch_circuits_key() {
+        let batch_key = Fr::from(66);
+        let admits = |key: Fr| {
+            mock(|ctx, gate| {
+                let key = ctx.load_witness(key);
+                admit_batch(ctx, gate, key, batch_key);
+            })
+        };
+        assert!(admits(batch_key));
+        assert!(!admits(batch_key + Fr::one()), "another batch circuit's key");
+        // A node's key in a batch child's place is refused too.
+        let f = family();
+        for key in [f.leaf, f.inner, f.keccak, f.secp] {
+            assert!(!admits(key), "key {key:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! builder's columns, keygen and proving time, seconds per recovery, peak memory, and the
 //! cells an `AggregationCircuit` needs to verify one batch proof.
 //!
-//! `SECP_BENCH_SHAPES` lists shapes as `k:capacity`, comma-separated (default `19:3`);
+//! `SECP_BENCH_SHAPES` lists shapes as `k:capacity`, comma-separated (default `19:8`);
 //! each proves a full batch of random valid signatures. Development KZG parameters are
 //! generated once and cached.
 #![allow(clippy::unwrap_used)]
@@ -31,7 +31,7 @@ fn signed(rng: &mut impl Rng) -> SecpCall {
 
 fn main() {
     let shapes: Vec<SecpShape> = std::env::var("SECP_BENCH_SHAPES")
-        .unwrap_or_else(|_| "19:3".into())
+        .unwrap_or_else(|_| "19:8".into())
         .split(',')
         .filter_map(|s| {
             let v: Vec<usize> = s.split(':').filter_map(|x| x.trim().parse().ok()).collect();

@@ -1,14 +1,21 @@
 //! The secp256k1 circuit refuses every false claim: a failure claimed for a valid
 //! signature, a key claimed for an invalid one, a dishonest prover's other square root or
-//! curve flag, and one changed cell in each checked value (the key, R's y and its parity,
-//! the range flags, the infinity flag, the success flag and the chain).
+//! curve flag, a split of another scalar, and one changed cell in each checked value (the
+//! key, R's y and its parity, the split, the range flags, the infinity flag, the success
+//! flag and the chain).
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod secp_support;
 
 use halo2_base::halo2_proofs::dev::VerifyFailure;
-use halo2_base::halo2_proofs::halo2curves::secp256k1::Fp;
+use halo2_base::halo2_proofs::halo2curves::ff::Field;
+use halo2_base::halo2_proofs::halo2curves::group::Curve;
+use halo2_base::halo2_proofs::halo2curves::secp256k1::{Fp, Fq, Secp256k1Affine};
+use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+use halo2_base::utils::{biguint_to_fe, fe_to_biguint};
+use num_bigint::BigUint;
 use precompiles::secp256k1::call::Hints;
+use precompiles::secp256k1::glv::split;
 use precompiles::secp256k1::{SecpBatch, SecpCall};
 use precompiles::Fr;
 use secp_support::*;
@@ -69,13 +76,13 @@ fn the_other_square_root_recovers_the_other_key_and_is_refused() {
 fn a_false_curve_flag_is_refused() {
     // A valid signature claimed to have no point at x = r (so: failure).
     let (input, _) = signed(16);
-    let off = |_: usize, _: &SecpCall| Hints { on_curve: false, y: Fp::from(3) };
+    let off = |_: usize, call: &SecpCall| Hints { on_curve: false, y: Fp::from(3), ..call.hints() };
     let claim = SecpCall { input, output: None };
     refused(&verdict_full(&shape(1), &one(claim), off, |_| Vec::new()), "no point claimed");
     // An r with no point, claimed to have one (with any y).
     let mut input = signed(16).0;
     input[32..64].copy_from_slice(&r_off_curve());
-    let on = |_: usize, _: &SecpCall| Hints { on_curve: true, y: Fp::from(3) };
+    let on = |_: usize, call: &SecpCall| Hints { on_curve: true, y: Fp::from(3), ..call.hints() };
     let call = SecpCall::new(input);
     refused(&verdict_full(&shape(1), &one(call), on, |_| Vec::new()), "a point claimed");
 }
@@ -103,6 +110,45 @@ fn each_checked_value_refuses_a_changed_cell() {
     tampered(valid, |c| c.on_curve);
     tampered(valid, |c| c.success);
     tampered(valid, |c| c.input[9]);
+}
+
+#[test]
+fn the_endomorphism_split_refuses_a_changed_cell() {
+    let (valid, _) = signed(21);
+    tampered(valid, |c| c.split.k1[0]);
+    tampered(valid, |c| c.split.k2[1]);
+    tampered(valid, |c| c.split.k1_neg);
+    tampered(valid, |c| c.split.k2_neg);
+}
+
+/// The key a prover gets from the split of `s/r + 1` in place of `s/r`: `Q + R`.
+fn key_plus_r(call: &SecpCall) -> [u8; 64] {
+    let coordinate = |bytes: &[u8]| biguint_to_fe::<Fp>(&BigUint::from_bytes_be(bytes));
+    let key = call.output.unwrap();
+    let q = Secp256k1Affine::from_xy(coordinate(&key[..32]), coordinate(&key[32..])).unwrap();
+    let r = Secp256k1Affine::from_xy(coordinate(&call.input[32..64]), call.hints().y).unwrap();
+    let sum = (q + r).to_affine();
+    let sum = sum.coordinates().unwrap();
+    let mut out = [0u8; 64];
+    for (half, value) in out.chunks_mut(32).zip([sum.x(), sum.y()]) {
+        let bytes = fe_to_biguint(value).to_bytes_be();
+        half[32 - bytes.len()..].copy_from_slice(&bytes);
+    }
+    out
+}
+
+#[test]
+fn a_split_of_another_scalar_is_refused_with_the_key_it_gives() {
+    // A consistent split (bits, limbs, signs) of s/r + 1 multiplies R by s/r + 1, which
+    // gives the key Q + R; only the split's check mod n tells it from the honest one.
+    let (input, _) = signed(22);
+    let honest = SecpCall::new(input);
+    let claim = SecpCall { input, output: Some(key_plus_r(&honest)) };
+    let other = |_: usize, call: &SecpCall| {
+        let scalar = fe_to_biguint(&(call.variable_scalar() + Fq::ONE));
+        Hints { split: split(&scalar), ..call.hints() }
+    };
+    refused(&verdict_full(&shape(1), &one(claim), other, |_| Vec::new()), "other split");
 }
 
 #[test]

@@ -126,7 +126,7 @@ impl StageKind {
     /// The most memory a worker needs for this stage, in MiB: the measured peak at the
     /// default tree configuration on the 2-core reference machine, plus headroom. A
     /// segment of 2^18 rows peaks at 13.3 GiB, a keccak-f batch (k = 18) at 4.1 GiB, a
-    /// secp256k1 batch (k = 19) at 1.9 GiB, a k = 21 leaf or inner node at 19.1 GiB, the
+    /// secp256k1 batch (k = 19, 8 recoveries) at 2.9 GiB, a k = 21 leaf or inner node at 19.1 GiB, the
     /// wrapper below that. A worker claims only the stages that fit its `max_memory`.
     pub const fn peak_mib(self) -> u64 {
         match self {
@@ -134,7 +134,7 @@ impl StageKind {
             Self::Execute => 1_024,
             Self::Segment => 14_336,
             Self::KeccakBatch => 5_120,
-            Self::SecpBatch => 2_560,
+            Self::SecpBatch => 3_584,
             Self::Node | Self::Wrapper => 20_480,
         }
     }

@@ -84,7 +84,7 @@ impl Default for TreeConfig {
             lookup_bits: 20,
             wrapper_lookup_bits: 20,
             keccak: KeccakParams::fitting(18, 6, 4),
-            secp: SecpShape::new(19, 3),
+            secp: SecpShape::new(19, 8),
         }
     }
 }

@@ -6,13 +6,13 @@ use abi::syscall::{SECP256K1_RECOVER_INPUT_BYTES, SECP256K1_RECOVER_OUTPUT_BYTES
 use circuits::chains::{call_values, pack_values};
 use circuits::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::{Field, PrimeField};
-use halo2_base::halo2_proofs::halo2curves::secp256k1::{Fp, Secp256k1Affine};
+use halo2_base::halo2_proofs::halo2curves::secp256k1::{Fp, Fq, Secp256k1Affine};
 use halo2_base::halo2_proofs::halo2curves::CurveAffine;
-use halo2_base::utils::{biguint_to_fe, modulus};
+use halo2_base::utils::{biguint_to_fe, fe_to_biguint, modulus};
 use num_bigint::BigUint;
 use vm::trace::PrecompileCall;
 
-use super::SecpError;
+use super::{glv, SecpError};
 
 /// Bytes of a call's input: hash ‖ r ‖ s (32 bytes each, big-endian) ‖ v (a little-endian
 /// 32-bit word).
@@ -85,10 +85,10 @@ impl SecpCall {
     }
 
     /// What the circuit's prover witnesses beside the bytes: whether a curve point has
-    /// x = r, and the square root `y` of `±(x³ + 7)` (see [`Hints`]).
+    /// x = r, the square root `y` of `±(x³ + 7)`, and the split of `s/r` (see [`Hints`]).
     pub fn hints(&self) -> Hints {
         let r = BigUint::from_bytes_be(&self.input[32..64]);
-        let n = modulus::<halo2_base::halo2_proofs::halo2curves::secp256k1::Fq>();
+        let n = modulus::<Fq>();
         let r_ok = r != BigUint::from(0u8) && r < n;
         let v =
             u32::from_le_bytes([self.input[96], self.input[97], self.input[98], self.input[99]]);
@@ -102,7 +102,24 @@ impl SecpCall {
         };
         let want_odd = on_curve && v == 1;
         let y = if is_odd(&root) == want_odd { root } else { -root };
-        Hints { on_curve, y }
+        Hints { on_curve, y, split: glv::split(&fe_to_biguint(&self.variable_scalar())) }
+    }
+
+    /// The scalar of the variable-base multiplication, `s/r` mod n (1 in place of an `r` or
+    /// `s` out of range), as the circuit computes it.
+    pub fn variable_scalar(&self) -> Fq {
+        let scalar = |bytes: &[u8]| {
+            let value = BigUint::from_bytes_be(bytes);
+            let n = modulus::<Fq>();
+            if value == BigUint::from(0u8) || value >= n {
+                Fq::ONE
+            } else {
+                biguint_to_fe(&value)
+            }
+        };
+        let r = scalar(&self.input[32..64]);
+        let s = scalar(&self.input[64..96]);
+        s * Option::<Fq>::from(r.invert()).expect("r is not zero")
     }
 }
 
@@ -115,6 +132,8 @@ pub struct Hints {
     /// is a square, as p ≡ 3 mod 4 and no point has y = 0). On the curve its parity is the
     /// recovery id's (for an id of 0 or 1).
     pub y: Fp,
+    /// The endomorphism split of the variable-base scalar `s/r` ([`glv::split`]).
+    pub split: glv::Split,
 }
 
 /// Whether a field element's canonical integer is odd.

@@ -4,7 +4,8 @@
 //!
 //! - [`call`]: a call on the host (its bytes, the executor's answer, the prover's hints).
 //! - [`batch`]: a batch of calls and its chain values.
-//! - [`recover`]: one recovery in-circuit, failures included, on halo2-ecc.
+//! - [`recover`]: one recovery in-circuit, failures included, on halo2-ecc; [`glv`]: its
+//!   variable-base multiplication through the curve's endomorphism.
 //! - [`circuit`]: the batch circuit's slots and chain; [`prove`]: keys, proofs and
 //!   verification.
 //!
@@ -18,6 +19,7 @@
 pub mod batch;
 pub mod call;
 pub mod circuit;
+pub mod glv;
 pub mod prove;
 pub mod recover;
 

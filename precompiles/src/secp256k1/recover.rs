@@ -12,8 +12,9 @@
 //!   is the point the recovery id names. Off the curve, `R` is the generator instead, so
 //!   the arithmetic below always runs on a curve point.
 //! - `Q = (s/r)·R + (−z/r)·G` (mod n, with 1 in place of an out-of-range `r` or `s`):
-//!   one variable-base and one fixed-base multiplication, summed by `EccChip::sum`, which
-//!   handles `(s/r)·R = ±(z/r)·G` (doubling, and a sum at infinity).
+//!   one variable-base multiplication (through the endomorphism, [`super::glv`]) and one
+//!   fixed-base one, summed by `EccChip::sum`, which handles `(s/r)·R = ±(z/r)·G`
+//!   (doubling, and a sum at infinity).
 //! - `success = r_ok ∧ s_ok ∧ v_ok ∧ on_curve ∧ Q ≠ ∞`, and each output limb equals
 //!   `success · Q`'s reduced limb: the key on success, zeros on failure.
 //!
@@ -28,11 +29,12 @@ use halo2_base::utils::{biguint_to_fe, decompose_biguint, fe_to_biguint, modulus
 use halo2_base::QuantumCell::{Constant, Existing};
 use halo2_base::{AssignedValue, Context};
 use halo2_ecc::bigint::{CRTInteger, OverflowInteger, ProperCrtUint};
-use halo2_ecc::ecc::{fixed_base, scalar_multiply, EcPoint, EccChip};
+use halo2_ecc::ecc::{fixed_base, EcPoint, EccChip};
 use halo2_ecc::fields::{fp::FpChip, FieldChip, Selectable};
 use num_bigint::BigUint;
 
 use super::call::{Hints, SecpCall, INPUT_BYTES, OUTPUT_BYTES};
+use super::glv::{self, SplitCells};
 
 /// Bits per CRT limb of the secp256k1 field elements.
 pub const LIMB_BITS: usize = 88;
@@ -87,6 +89,8 @@ pub struct CallCells {
     pub at_infinity: AssignedValue<Fr>,
     /// The limbs of the computed `Q.x` (before the success select).
     pub key_x: Vec<AssignedValue<Fr>>,
+    /// The endomorphism split of `s/r`.
+    pub split: SplitCells,
 }
 
 /// A word and its four bytes, little end first.
@@ -286,14 +290,7 @@ pub fn recover_call(
     let u2 = fq.neg_divide_unsafe(ctx, z, r_scalar);
     let u2 = fq.enforce_less_than(ctx, u2).inner().clone();
     let ecc = EccChip::new(fp);
-    let c = scalar_multiply::<_, _, Secp256k1Affine>(
-        fp,
-        ctx,
-        r_point,
-        u1.limbs().to_vec(),
-        LIMB_BITS,
-        WINDOW_BITS,
-    );
+    let (c, split) = glv::multiply(ctx, chips, r_point, u1, hints.split);
     let d = fixed_base::scalar_multiply(
         fp,
         ctx,
@@ -337,5 +334,6 @@ pub fn recover_call(
         parity,
         at_infinity,
         key_x: key_x.limbs().to_vec(),
+        split,
     }
 }

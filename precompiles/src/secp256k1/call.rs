@@ -87,14 +87,15 @@ impl SecpCall {
     /// What the circuit's prover witnesses beside the bytes: whether a curve point has
     /// x = r, the square root `y` of `±(x³ + 7)`, and the split of `s/r` (see [`Hints`]).
     pub fn hints(&self) -> Hints {
-        let r = BigUint::from_bytes_be(&self.input[32..64]);
-        let n = modulus::<Fq>();
-        let r_ok = r != BigUint::from(0u8) && r < n;
+        let r = scalar_in_range(&self.input[32..64]);
         let v =
             u32::from_le_bytes([self.input[96], self.input[97], self.input[98], self.input[99]]);
         let generator = Secp256k1Affine::generator();
         let coordinates = generator.coordinates().expect("the generator is a curve point");
-        let x: Fp = if r_ok { biguint_to_fe(&r) } else { *coordinates.x() };
+        let x: Fp = match r {
+            Some(r) => biguint_to_fe(&r),
+            None => *coordinates.x(),
+        };
         let t = x.square() * x + Fp::from(7);
         let (on_curve, root) = match Option::<Fp>::from(t.sqrt()) {
             Some(y) => (true, y),
@@ -108,19 +109,17 @@ impl SecpCall {
     /// The scalar of the variable-base multiplication, `s/r` mod n (1 in place of an `r` or
     /// `s` out of range), as the circuit computes it.
     pub fn variable_scalar(&self) -> Fq {
-        let scalar = |bytes: &[u8]| {
-            let value = BigUint::from_bytes_be(bytes);
-            let n = modulus::<Fq>();
-            if value == BigUint::from(0u8) || value >= n {
-                Fq::ONE
-            } else {
-                biguint_to_fe(&value)
-            }
-        };
+        let scalar = |bytes| scalar_in_range(bytes).map_or(Fq::ONE, |v| biguint_to_fe(&v));
         let r = scalar(&self.input[32..64]);
         let s = scalar(&self.input[64..96]);
         s * Option::<Fq>::from(r.invert()).expect("r is not zero")
     }
+}
+
+/// The big-endian integer of `bytes`, if `0 < integer < n`.
+fn scalar_in_range(bytes: &[u8]) -> Option<BigUint> {
+    let value = BigUint::from_bytes_be(bytes);
+    (value != BigUint::from(0u8) && value < modulus::<Fq>()).then_some(value)
 }
 
 /// The prover's hints for one call.

@@ -108,14 +108,14 @@ fn load_half(
 ) -> ([AssignedValue<Fr>; 2], AssignedValue<Fr>, CRTInteger<Fr>) {
     let range = chips.range;
     let gate = range.gate();
+    let high_value = (magnitude >> 64) as u64;
     let low = ctx.load_witness(Fr::from(magnitude as u64));
-    let high = ctx.load_witness(Fr::from((magnitude >> 64) as u64));
+    let high = ctx.load_witness(Fr::from(high_value));
     let neg = ctx.load_witness(Fr::from(u64::from(negative)));
     gate.assert_bit(ctx, neg);
     // The CRT limbs (88, 40 and 0 bits) from the 64-bit ones: high = h₀ + h₁·2^24. The
     // multiplication bounds low and high to 64 bits, the range checks h₀ and h₁.
     let split_bits = LIMB_BITS - SCALAR_LIMB_BITS;
-    let high_value = (magnitude >> 64) as u64;
     let h0 = ctx.load_witness(Fr::from(high_value & ((1 << split_bits) - 1)));
     let h1 = ctx.load_witness(Fr::from(high_value >> split_bits));
     range.range_check(ctx, h0, split_bits);

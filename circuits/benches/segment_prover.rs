@@ -77,6 +77,7 @@ fn aggregation_cells(params: &ParamsKZG<Bn256>, snark: Snark) {
 }
 
 fn main() {
+    circuits::memory::tune_allocator();
     let sizes: Vec<u32> = std::env::var("SEGMENT_BENCH_K")
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())

@@ -12,11 +12,14 @@
 //!   circuits).
 //! - [`snark`]: one circuit's SHPLONK snark with the Poseidon transcript, proved and
 //!   checked.
+//! - [`memory`]: the process's peak memory, and freed proving memory given back to the
+//!   system (the allocator's mmap threshold, and a trim between stages).
 //!
 //! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
 
 pub mod chains;
 pub mod logup;
+pub mod memory;
 pub mod paging;
 pub mod params;
 pub mod poseidon;
@@ -25,15 +28,4 @@ pub mod snark;
 
 pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 
-/// This process's peak resident memory so far (`VmHWM`), in MiB; 0 where `/proc` has none.
-/// The figure the CLI, the benchmark and the end-to-end test report for each stage.
-pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+pub use memory::peak_rss_mib;

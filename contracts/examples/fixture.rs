@@ -15,6 +15,7 @@ use contracts::fixture;
 use prover::{export_verifier, peak_rss_mib, prove_with_progress, Keys, TreeConfig};
 
 fn main() -> Result<(), Box<dyn Error>> {
+    circuits::memory::tune_allocator();
     let values = fixture::public_values();
     let mut input = InputBuilder::new();
     input.write_bytes(&values.to_bytes())?;

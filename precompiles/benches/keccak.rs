@@ -21,6 +21,7 @@ use precompiles::Fr;
 use rand::{Rng, SeedableRng};
 
 fn main() {
+    circuits::memory::tune_allocator();
     let shapes: Vec<(u32, usize, usize)> = std::env::var("KECCAK_BENCH_SHAPES")
         .unwrap_or_else(|_| "18:6:4".into())
         .split(',')

@@ -30,6 +30,7 @@ fn signed(rng: &mut impl Rng) -> SecpCall {
 }
 
 fn main() {
+    circuits::memory::tune_allocator();
     let shapes: Vec<SecpShape> = std::env::var("SECP_BENCH_SHAPES")
         .unwrap_or_else(|_| "19:8".into())
         .split(',')

@@ -8,6 +8,9 @@ use clap::Parser;
 use prover_service::cli;
 
 fn main() -> ExitCode {
+    // Proving stages free gigabytes in blocks of a few MiB; map them so that they go back
+    // to the system when freed (see `circuits::memory`).
+    circuits::memory::tune_allocator();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,

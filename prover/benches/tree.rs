@@ -20,6 +20,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() {
+    circuits::memory::tune_allocator();
     let n: u32 = env_or("TREE_BENCH_N", 100_000);
     let po2: u32 = env_or("TREE_BENCH_PO2", 18);
     let keys = Keys::development(TreeConfig { segment_po2: po2, ..TreeConfig::default() });

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use circuits::memory::release_freed;
 use circuits::segment::{prove_segment, SegmentStart};
 use circuits::Fr;
 use halo2_base::gates::circuit::CircuitBuilderStage;
@@ -221,6 +222,7 @@ pub fn prove_program(
         records.iter().flat_map(|r| r.precompile_calls.iter().cloned()).collect();
     let keccak_batches = KeccakBatch::split(&calls, config.keccak.capacity)?;
     let secp_batches = SecpBatch::split(&calls, config.secp.capacity)?;
+    drop(calls);
     let digest = OutputDigest::from_run(summary.syscalls.commit, &summary.output)?;
     let segments = u32::try_from(records.len())
         .ok()
@@ -239,6 +241,7 @@ pub fn prove_program(
     let mut segment_snarks = Vec::with_capacity(records.len());
     let mut boundaries = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
+        release_freed();
         let t = Instant::now();
         let proof = prove_segment(&segment_params, &segment_pk, record, &start)?;
         start.apply_segment(record);
@@ -251,6 +254,8 @@ pub fn prove_program(
         });
     }
     drop(segment_pk);
+    // The records (hundreds of MB at a million cycles) are not needed past the segments.
+    drop(records);
     // The circuits refuse a broken link; checking it here first gives a typed error.
     Boundary::link(&boundaries)?;
 
@@ -342,6 +347,7 @@ pub(crate) fn prove_node(
     children: Vec<Snark>,
     digest: &OutputDigest,
 ) -> Result<(Snark, NodeStats), ProveError> {
+    release_freed();
     let t = Instant::now();
     let inputs = keys.node_inputs(kind, digest)?;
     let key = keys.node_key(kind, &children, &inputs)?;
@@ -365,6 +371,7 @@ pub(crate) fn prove_wrapper(
     shape: TreeShape,
     cycles: u64,
 ) -> Result<(Proof, NodeStats), ProveError> {
+    release_freed();
     let t = Instant::now();
     let inputs = keys.node_inputs(NodeKind::Wrapper, digest)?;
     let key = keys.node_key(NodeKind::Wrapper, std::slice::from_ref(&root), &inputs)?;
@@ -404,6 +411,7 @@ fn prove_precompile<B>(
 ) -> Result<Snark, ProveError> {
     let mut proved = Vec::with_capacity(batches.len());
     for (index, batch) in batches.iter().enumerate() {
+        release_freed();
         let t = Instant::now();
         proved.push(prove_batch(batch)?);
         progress(report(index, batches.len(), batch, t.elapsed().as_secs_f64()));

@@ -22,6 +22,7 @@ use prover::{
 #[test]
 #[ignore = "an hour of proving; run by `make test-e2e`"]
 fn a_two_segment_program_is_proved_wrapped_and_verified() {
+    circuits::memory::tune_allocator();
     let config = TreeConfig { segment_po2: 17, ..TreeConfig::default() };
     let keys = Keys::development(config);
     let mut input = InputBuilder::new();
@@ -103,6 +104,7 @@ fn a_two_segment_program_is_proved_wrapped_and_verified() {
 #[test]
 #[ignore = "about 45 minutes of proving; run by `make test-e2e`"]
 fn the_keccak_guest_is_proved_with_every_permutation_checked() {
+    circuits::memory::tune_allocator();
     // Two permutations (200 bytes absorb two 136-byte blocks), one batch proof of a small
     // keccak-f circuit (2^13 rows, two permutations) beside the segment's leaf, a keccak
     // node linking the batch's chain to the segment's, then the wrapper.
@@ -141,6 +143,7 @@ fn the_keccak_guest_is_proved_with_every_permutation_checked() {
 #[test]
 #[ignore = "about 40 minutes of proving; run by `make test-e2e`"]
 fn a_program_of_recoveries_is_proved_with_every_recovery_checked() {
+    circuits::memory::tune_allocator();
     // Three calls (two valid signatures, one with r = 0), one batch proof of the default
     // secp256k1 circuit beside the segment's leaf, a secp node linking the batch's chain to
     // the segment's, then the wrapper. The program commits the first key's x.
@@ -177,6 +180,7 @@ fn a_program_of_recoveries_is_proved_with_every_recovery_checked() {
 #[test]
 #[ignore = "about 30 minutes of proving with cached keys; run by `make test-e2e`"]
 fn a_program_proved_in_parts_gives_a_proof_that_verifies() {
+    circuits::memory::tune_allocator();
     let keys = Keys::development(TreeConfig { segment_po2: 17, ..TreeConfig::default() });
     let mut input = InputBuilder::new();
     input.write(&10_000u32).unwrap();

@@ -6,10 +6,11 @@
 //! keeps what is freed inside it. Measured: after a segment proof at 2^17 rows and every
 //! value of it dropped, the process still held 5.2 GiB (0.06 GiB after `malloc_trim`);
 //! the next stage's allocations, larger still, could not reuse it, so one process proving
-//! stage after stage peaked 3–5 GiB above the same stages proved in child processes. [`tune_allocator`] fixes the
-//! threshold at 1 MiB for the whole process (every larger block is then mapped on its own
-//! and unmapped when freed: 0.4 GiB held after that proof, at the same speed), and
-//! [`release_freed`] hands an arena's free pages back between stages.
+//! stage after stage peaked 3–5 GiB above the same stages proved in child processes.
+//! [`tune_allocator`] fixes the threshold at 1 MiB for the whole process (every larger
+//! block is then mapped on its own and unmapped when freed: 0.4 GiB held after that
+//! proof, at the same speed), and [`release_freed`] hands an arena's free pages back
+//! between stages.
 
 /// The allocation size from which [`tune_allocator`] maps every block on its own.
 pub const MMAP_THRESHOLD_BYTES: usize = 1 << 20;

@@ -1,5 +1,6 @@
 //! Once the allocator is tuned ([`circuits::memory::tune_allocator`]), glibc takes the
-//! setting and freed column-sized blocks leave the process at once. A process of its
+//! setting, and freed column-sized blocks leave the process once freed and trimmed
+//! ([`circuits::memory::release_freed`]). A process of its
 //! own, so that no other test's allocations move its resident memory. (The retention the
 //! tuning removes shows under a real proof's allocation pattern, not under this one:
 //! `circuits::memory` gives the figures.)

@@ -4,7 +4,7 @@
 CARGO ?= cargo
 GUEST_ELFS := target/guests
 
-.PHONY: fmt-check deps run run-guests bench-service bench-gas contracts-fixture test test-e2e test-e2e-service test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
+.PHONY: fmt-check deps run run-guests bench-service bench-service-prove bench-gas contracts-fixture test test-e2e test-e2e-service test-full bench bench-prover bench-tree bench-keccak bench-secp profile-guest conformance-vm lint fmt
 
 deps:
 	@./scripts/install-deps.sh
@@ -115,6 +115,14 @@ contracts-fixture: deps
 bench-service: deps
 	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
 	  $(CARGO) bench -p prover-service --bench api_load --locked; \
+	  status=$$?; ./scripts/postgres.sh stop; exit $$status
+
+## The service proving one job end to end with 1, then 2 worker processes on PostgreSQL
+## (hours on 2 cores): wall time, stage times, each worker's peak, the speed-up.
+## BENCH_PROVE_JOB=block|program, BENCH_PROVE_WORKERS=1,2, BENCH_PROVE_MEMORY=23GiB.
+bench-service-prove: deps
+	PROVER_TEST_DATABASE_URL=$$(./scripts/postgres.sh start) && export PROVER_TEST_DATABASE_URL && \
+	  $(CARGO) bench -p prover-service --bench prove_fleet --locked; \
 	  status=$$?; ./scripts/postgres.sh stop; exit $$status
 
 FIXTURES ?= ../shared/fixtures

@@ -208,6 +208,23 @@ async fn a_planned_proof_runs_each_part_once_its_children_are_proved() {
         assert!(done.stages.iter().all(|s| s.status == Status::Succeeded && s.attempts == 1));
         let order: Vec<_> = done.stages.iter().filter_map(|s| s.part.clone()).collect();
         assert_eq!(order[..3], ["segment-0", "segment-1", "keccak-batch-0"], "listed as planned");
+        // Each stage keeps the worker that ran it, after its lease has ended.
+        let workers: Vec<_> = done.stages.iter().map(|s| s.worker.as_deref()).collect();
+        assert_eq!(
+            workers,
+            [
+                Some("planner"),
+                Some("a"),
+                Some("b"),
+                Some("c"),
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                Some("c"),
+                Some("a")
+            ],
+            "execute, segments, keccak batch, leaves, inner, keccak node, wrapper"
+        );
     }
 }
 
@@ -280,6 +297,8 @@ async fn an_expired_lease_is_taken_over_and_the_old_owner_can_write_nothing() {
         assert_eq!(store.get(&record.id).await.unwrap().unwrap().status, Status::Queued);
         let taken = store.claim("alive", 300, &StageKind::ALL).await.unwrap().unwrap();
         assert_eq!(taken.attempt, 2);
+        let stages = store.get(&record.id).await.unwrap().unwrap().stages;
+        assert_eq!(stages[0].worker.as_deref(), Some("alive"), "the last claim names the worker");
         assert!(!store.heartbeat(&lost, "dead", 300, 0).await.unwrap());
         assert!(!store.complete(&lost, "dead", 0, &finished()).await.unwrap(), "exactly once");
         assert!(!store.fail(&lost, "dead", "late", false, 0).await.unwrap());

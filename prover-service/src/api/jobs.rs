@@ -104,6 +104,9 @@ pub struct StageView {
     pub duration_ms: Option<i64>,
     /// A proved part's prover process at its peak: resident memory in MiB.
     pub peak_mib: Option<i64>,
+    /// The worker that ran (or runs) the last attempt: `host-pid-loop-suffix`, so the
+    /// stages of one worker process share the `host-pid` prefix.
+    pub worker: Option<String>,
 }
 
 /// What a job runs.
@@ -692,5 +695,6 @@ fn stage_view(stage: StageRecord) -> StageView {
         finished_at: stage.finished_at,
         duration_ms,
         peak_mib: stage.peak_mib,
+        worker: stage.worker,
     }
 }

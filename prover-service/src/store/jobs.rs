@@ -97,6 +97,8 @@ pub struct StageRecord {
     pub finished_at: Option<i64>,
     /// The peak resident memory of the prover that proved the part, in MiB.
     pub peak_mib: Option<i64>,
+    /// The worker that claimed it last (its lease owner: host, process, worker loop).
+    pub worker: Option<String>,
     /// Its output artifact.
     pub output_artifact: Option<String>,
 }
@@ -125,7 +127,7 @@ const JOB_COLUMNS: &str = "id, chain_id, block_number, block_hash, program_id, m
      status, stage, input_artifact, program_artifact, result, error, created_at, updated_at, \
      finished_at";
 const STAGE_COLUMNS: &str = "kind, part, status, attempts, max_attempts, progress, error, \
-     created_at, started_at, finished_at, peak_mib, output_artifact";
+     created_at, started_at, finished_at, peak_mib, worker, output_artifact";
 
 impl JobStore {
     /// Submits `job`: creates it with its first stage queued, or, when a job with the
@@ -409,6 +411,7 @@ fn stage_from_row(row: &AnyRow) -> Result<StageRecord, StoreError> {
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
         peak_mib: row.try_get("peak_mib")?,
+        worker: row.try_get("worker")?,
         output_artifact: row.try_get("output_artifact")?,
     })
 }

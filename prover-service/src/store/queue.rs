@@ -116,8 +116,8 @@ impl JobStore {
         };
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(&format!(
-            "UPDATE stages SET status = 'running', lease_owner = $1, lease_expires_at = $2, \
-             attempts = attempts + 1, started_at = $3, progress = 0 \
+            "UPDATE stages SET status = 'running', lease_owner = $1, worker = $1, \
+             lease_expires_at = $2, attempts = attempts + 1, started_at = $3, progress = 0 \
              WHERE id = (SELECT id FROM stages WHERE status = 'queued' AND available_at <= $3 \
                          AND kind IN ({kinds}) ORDER BY priority DESC, created_at, seq, id \
                          LIMIT 1 {lock}) \

@@ -123,6 +123,10 @@ fn report(workers: usize, job: &Value, wall_secs: f64) -> RunFigures {
             "  worker {worker}: {count} stages, busy {busy:.0}s, peak {peak} MiB (its largest prover child)"
         );
     }
+    let idle = workers.saturating_sub(per_worker.len());
+    if idle > 0 {
+        println!("  {idle} worker process(es) claimed no stage: no part was ready for them");
+    }
     let stage_secs: f64 = stages.iter().map(secs).sum();
     println!(
         "  {workers} worker(s): wall {wall_secs:.0}s from submission to the verified proof; \

@@ -6,6 +6,9 @@
 //! measured. `make bench-service` runs it.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,15 +158,8 @@ async fn main() {
         std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("PROVER_TEST_DATABASE_URL"));
     match pg {
         Ok(admin) => {
-            use sqlx::Connection as _;
             let name = format!("prover_bench_{}", std::process::id());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            run("postgresql", format!("{base}/{name}")).await;
+            run("postgresql", support::create_database(&admin, &name).await).await;
         }
         Err(_) => {
             println!("postgresql: skipped (set BENCH_DATABASE_URL or run `make bench-service`)")

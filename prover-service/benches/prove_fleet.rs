@@ -24,7 +24,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{get, parse_u64, post, Anvil, Process};
+use support::{create_database, get, parse_u64, post, Anvil, Process};
 
 /// The longest one run may take.
 const RUN_LIMIT_SECS: u64 = 6 * 3600;
@@ -70,15 +70,12 @@ async fn database(dir: &std::path::Path, run: usize) -> String {
     let admin = std::env::var("BENCH_DATABASE_URL")
         .or_else(|_| std::env::var("PROVER_TEST_DATABASE_URL"))
         .ok();
-    let Some(admin) = admin else {
-        return format!("sqlite://{}", dir.join(format!("jobs-{run}.db")).display());
-    };
-    use sqlx::Connection as _;
-    let name = format!("prover_bench_{}_{run}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-    conn.close().await.unwrap();
-    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+    match admin {
+        Some(admin) => {
+            create_database(&admin, &format!("prover_bench_{}_{run}", std::process::id())).await
+        }
+        None => format!("sqlite://{}", dir.join(format!("jobs-{run}.db")).display()),
+    }
 }
 
 /// What one run measured.

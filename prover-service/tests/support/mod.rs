@@ -59,18 +59,21 @@ pub async fn database_url(backend: &Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("jobs.db").display()),
         Backend::Postgres => {
-            use sqlx::Connection as _;
             let admin = std::env::var("PROVER_TEST_DATABASE_URL").unwrap();
-            let name = format!("prover_test_{:016x}", rand_u64());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            format!("{base}/{name}")
+            create_database(&admin, &format!("prover_test_{:016x}", rand_u64())).await
         }
     }
+}
+
+/// Creates database `name` on the PostgreSQL server of `admin` (a connection URL);
+/// returns the new database's URL.
+pub async fn create_database(admin: &str, name: &str) -> String {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    conn.close().await.unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    format!("{base}/{name}")
 }
 
 fn rand_u64() -> u64 {

@@ -116,6 +116,17 @@ struct Sidecar {
     vk: Option<String>,
 }
 
+/// A circuit at the bottom of the tree, whose proofs the nodes verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum BaseCircuit {
+    /// The VM segment circuit.
+    Segment,
+    /// The keccak-f batch circuit.
+    KeccakBatch,
+    /// The secp256k1 recovery batch circuit.
+    SecpBatch,
+}
+
 /// Parameters and keys for one tree configuration.
 #[derive(Debug)]
 pub struct Keys {
@@ -123,12 +134,14 @@ pub struct Keys {
     source: ParamsSource,
     key_dir: Option<PathBuf>,
     params: Mutex<HashMap<u32, Arc<ParamsKZG<Bn256>>>>,
-    /// Verifying keys of the node circuits met so far, by id (small; the proving keys are
-    /// large and live on disk between uses).
-    vks: Mutex<HashMap<String, (VerifyingKey<G1Affine>, AggregationConfigParams)>>,
-    segment_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
-    keccak_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
-    secp_vk: Mutex<Option<VerifyingKey<G1Affine>>>,
+    /// Verifying keys of the node circuits met so far, by id, as halo2's bytes (2 KB each):
+    /// a `VerifyingKey` itself holds its domain's FFT tables, 0.9 GiB at k = 21 and 1.7 GiB
+    /// at k = 22, so a key is read back from its bytes when used and freed after. (The
+    /// proving keys are larger still and live on disk between uses.)
+    vks: Mutex<HashMap<String, (Vec<u8>, AggregationConfigParams)>>,
+    /// The segment and batch circuits' placeholder proofs (protocols; their keys are
+    /// made once per process, and kept only as these).
+    placeholders: Mutex<HashMap<BaseCircuit, Snark>>,
     /// The key family and the batch circuits' key digests, once derived.
     pub(crate) family: Mutex<Option<(KeyFamily, BatchKeys)>>,
 }
@@ -169,9 +182,7 @@ impl Keys {
             key_dir,
             params: Mutex::default(),
             vks: Mutex::default(),
-            segment_vk: Mutex::default(),
-            keccak_vk: Mutex::default(),
-            secp_vk: Mutex::default(),
+            placeholders: Mutex::default(),
             family: Mutex::default(),
         }
     }
@@ -210,14 +221,12 @@ impl Keys {
         })
     }
 
-    /// The segment circuit's verifying key (kept in memory once made).
+    /// The segment circuit's verifying key (made on each call).
     pub fn segment_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        memoized(&self.segment_vk, || {
-            let k = self.config.segment_po2;
-            let params = self.params(k)?;
-            let circuit = circuits::segment::SegmentCircuit::keygen(k);
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
-        })
+        let k = self.config.segment_po2;
+        let params = self.params(k)?;
+        let circuit = circuits::segment::SegmentCircuit::keygen(k);
+        keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
     }
 
     /// The segment circuit's proving key (seconds to make, gigabytes to keep: made per run).
@@ -227,13 +236,11 @@ impl Keys {
         Ok(circuits::segment::keygen(&params, k)?)
     }
 
-    /// The keccak-f circuit's verifying key (kept in memory once made).
+    /// The keccak-f circuit's verifying key (made on each call).
     pub fn keccak_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        memoized(&self.keccak_vk, || {
-            let shape = self.config.keccak;
-            let params = self.params(shape.k)?;
-            Ok(precompiles::keccak::keygen_vk(&params, shape)?)
-        })
+        let shape = self.config.keccak;
+        let params = self.params(shape.k)?;
+        Ok(precompiles::keccak::keygen_vk(&params, shape)?)
     }
 
     /// The keccak-f circuit's proving key (seconds to make: made per run).
@@ -243,14 +250,28 @@ impl Keys {
         Ok(precompiles::keccak::keygen(&params, shape)?)
     }
 
-    /// The secp256k1 circuit's verifying key (kept in memory once made).
+    /// The secp256k1 circuit's verifying key (made on each call).
     pub fn secp_vk(&self) -> Result<VerifyingKey<G1Affine>, ProveError> {
-        memoized(&self.secp_vk, || {
-            let shape = self.config.secp;
-            let params = self.params(shape.k)?;
-            let (circuit, _) = precompiles::secp256k1::prove::layout(shape)?;
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
-        })
+        let shape = self.config.secp;
+        let params = self.params(shape.k)?;
+        let (circuit, _) = precompiles::secp256k1::prove::layout(shape)?;
+        keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))
+    }
+
+    /// The placeholder proof of `circuit`, made by `make` from its verifying key once per
+    /// process and kept.
+    pub(crate) fn base_placeholder(
+        &self,
+        circuit: BaseCircuit,
+        make: impl FnOnce() -> Result<Snark, ProveError>,
+    ) -> Result<Snark, ProveError> {
+        let mut slots = self.placeholders.lock().map_err(|_| ProveError::Poisoned)?;
+        if let Some(found) = slots.get(&circuit) {
+            return Ok(found.clone());
+        }
+        let made = make()?;
+        slots.insert(circuit, made.clone());
+        Ok(made)
     }
 
     /// The secp256k1 circuit's proving key and layout (seconds to make: made per run).
@@ -350,10 +371,8 @@ impl Keys {
                 key
             }
         };
-        self.vks
-            .lock()
-            .map_err(|_| ProveError::Poisoned)?
-            .insert(id, (key.pk.get_vk().clone(), key.config));
+        let bytes = vk_bytes(key.pk.get_vk())?;
+        self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, (bytes, key.config));
         Ok(key)
     }
 
@@ -369,12 +388,14 @@ impl Keys {
     ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
         let svk_params = self.params(self.config.segment_po2)?;
         let id = self.node_id(kind, children, inputs, &svk_params)?;
-        if let Some(found) = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id) {
-            return Ok(found.clone());
+        let known = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id).cloned();
+        if let Some((bytes, config)) = known {
+            return Ok((vk_from_bytes(&bytes, config)?, config));
         }
-        if let Some(found) = self.read_cached_vk(kind, &id) {
-            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, found.clone());
-            return Ok(found);
+        if let Some((bytes, config)) = self.read_cached_vk(kind, &id) {
+            let vk = vk_from_bytes(&bytes, config)?;
+            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, (bytes, config));
+            return Ok((vk, config));
         }
         let key = self.key_with_id(kind, children, inputs, id)?;
         Ok((key.pk.get_vk().clone(), key.config))
@@ -437,25 +458,20 @@ impl Keys {
         Some((dir.join(format!("{base}.pk")), dir.join(format!("{base}.json"))))
     }
 
-    /// The verifying key from a sidecar, when it has one for this id.
+    /// The verifying key's bytes from a sidecar, when it has one for this id that reads.
     fn read_cached_vk(
         &self,
         kind: NodeKind,
         id: &str,
-    ) -> Option<(VerifyingKey<G1Affine>, AggregationConfigParams)> {
+    ) -> Option<(Vec<u8>, AggregationConfigParams)> {
         let (_, sidecar_path) = self.paths(kind, id)?;
         let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
         if sidecar.id != id {
             return None;
         }
         let bytes = hex::decode(sidecar.vk?).ok()?;
-        let vk = VerifyingKey::read::<_, AggregationCircuit>(
-            &mut &bytes[..],
-            SerdeFormat::RawBytes,
-            sidecar.config,
-        )
-        .ok()?;
-        Some((vk, sidecar.config))
+        vk_from_bytes(&bytes, sidecar.config).ok()?;
+        Some((bytes, sidecar.config))
     }
 
     fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {
@@ -500,11 +516,7 @@ impl Keys {
                 config: key.config,
                 break_points: key.break_points.clone(),
                 pk_sha256: sha256_file(&partial)?,
-                vk: {
-                    let mut bytes = Vec::new();
-                    key.pk.get_vk().write(&mut bytes, SerdeFormat::RawBytes)?;
-                    Some(hex::encode(bytes))
-                },
+                vk: vk_bytes(key.pk.get_vk()).ok().map(hex::encode),
             };
             fs::rename(&partial, &pk_path)?;
             fs::write(&sidecar_path, serde_json::to_vec_pretty(&sidecar)?)?;
@@ -516,16 +528,18 @@ impl Keys {
     }
 }
 
-/// The verifying key kept in `slot`, or the one `make` makes, kept there from then on.
-fn memoized(
-    slot: &Mutex<Option<VerifyingKey<G1Affine>>>,
-    make: impl FnOnce() -> Result<VerifyingKey<G1Affine>, ProveError>,
+/// A node's verifying key as halo2's raw bytes.
+fn vk_bytes(vk: &VerifyingKey<G1Affine>) -> Result<Vec<u8>, ProveError> {
+    let mut bytes = Vec::new();
+    vk.write(&mut bytes, SerdeFormat::RawBytes).map_err(|e| ProveError::Keys(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// A node's verifying key from [`vk_bytes`]' bytes and its circuit's configuration.
+fn vk_from_bytes(
+    bytes: &[u8],
+    config: AggregationConfigParams,
 ) -> Result<VerifyingKey<G1Affine>, ProveError> {
-    let mut slot = slot.lock().map_err(|_| ProveError::Poisoned)?;
-    if let Some(vk) = slot.as_ref() {
-        return Ok(vk.clone());
-    }
-    let vk = make()?;
-    *slot = Some(vk.clone());
-    Ok(vk)
+    VerifyingKey::read::<_, AggregationCircuit>(&mut &bytes[..], SerdeFormat::RawBytes, config)
+        .map_err(|e| ProveError::Keys(format!("a node's verifying key does not read: {e}")))
 }

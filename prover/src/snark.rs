@@ -7,19 +7,17 @@ use circuits::Fr;
 use halo2_base::halo2_proofs::arithmetic::CurveAffine;
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, Fq, G1Affine},
-    plonk::{create_proof, verify_proof, Circuit, ProvingKey, VerifyingKey},
+    plonk::{verify_proof, Circuit, ProvingKey, VerifyingKey},
     poly::{
         commitment::ParamsProver,
         kzg::{
             commitment::{KZGCommitmentScheme, ParamsKZG},
-            multiopen::{ProverSHPLONK, VerifierSHPLONK},
+            multiopen::VerifierSHPLONK,
             strategy::SingleStrategy,
         },
     },
     transcript::{TranscriptReadBuffer, TranscriptWriterBuffer},
 };
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use snark_verifier_sdk::{
     snark_verifier::{
         loader::native::NativeLoader,
@@ -34,7 +32,7 @@ use snark_verifier_sdk::{
 };
 
 use crate::node::ACCUMULATOR_LIMBS;
-use circuits::snark::{prove_snark, verify_snark};
+use circuits::snark::{create_proof_freeing_circuit, prove_snark, verify_snark};
 
 /// Why a proof could not be made or did not check out.
 #[derive(Debug, thiserror::Error)]
@@ -89,16 +87,10 @@ pub fn prove_evm<C: Circuit<Fr>>(
     circuit: C,
     instances: &[Fr],
 ) -> Result<Vec<u8>, SnarkError> {
-    let mut transcript = TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
-    create_proof::<
-        KZGCommitmentScheme<Bn256>,
-        ProverSHPLONK<'_, Bn256>,
-        _,
-        _,
-        EvmTranscript<_, _, _, _>,
-        _,
-    >(params, pk, &[circuit], &[&[instances]], ChaCha20Rng::from_entropy(), &mut transcript)
-    .map_err(|e| SnarkError::Halo2(e.to_string()))?;
+    let mut transcript: EvmTranscript<G1Affine, NativeLoader, Vec<u8>, Vec<u8>> =
+        TranscriptWriterBuffer::<_, G1Affine, _>::init(Vec::new());
+    create_proof_freeing_circuit(params, pk, circuit, instances, &mut transcript)
+        .map_err(|e| SnarkError::Halo2(e.to_string()))?;
     let proof: Vec<u8> = transcript.finalize();
     verify_evm(params, pk.get_vk(), instances, &proof)?;
     Ok(proof)

@@ -16,6 +16,7 @@ use snark_verifier_sdk::halo2::gen_dummy_snark_from_vk;
 use snark_verifier_sdk::{Snark, SHPLONK};
 
 use crate::gadgets::family::{native_key_digest, KeyFamily};
+use crate::keys::BaseCircuit;
 use crate::node::{BatchKeys, NodeInputs, NodeKind, ACCUMULATOR_LIMBS};
 use crate::output::OutputDigest;
 use crate::{Keys, ProveError};
@@ -23,12 +24,8 @@ use crate::{Keys, ProveError};
 /// What a placeholder stands for.
 #[derive(Clone, Copy)]
 enum Placeholder {
-    /// A segment proof.
-    Segment,
-    /// A keccak-f batch proof.
-    KeccakBatch,
-    /// A secp256k1 batch proof.
-    SecpBatch,
+    /// A proof of a circuit at the tree's bottom.
+    Base(BaseCircuit),
     /// A node proof.
     Node(NodeKind),
 }
@@ -41,9 +38,13 @@ fn placeholder(
 ) -> Result<Snark, ProveError> {
     let params = keys.params(vk.get_domain().k())?;
     let (num_instance, accumulator) = match of {
-        Placeholder::Segment => (circuits::segment::NUM_PUBLIC_INPUTS, None),
-        Placeholder::KeccakBatch => (precompiles::keccak::prove::NUM_PUBLIC_INPUTS, None),
-        Placeholder::SecpBatch => (precompiles::secp256k1::NUM_PUBLIC_INPUTS, None),
+        Placeholder::Base(BaseCircuit::Segment) => (circuits::segment::NUM_PUBLIC_INPUTS, None),
+        Placeholder::Base(BaseCircuit::KeccakBatch) => {
+            (precompiles::keccak::prove::NUM_PUBLIC_INPUTS, None)
+        }
+        Placeholder::Base(BaseCircuit::SecpBatch) => {
+            (precompiles::secp256k1::NUM_PUBLIC_INPUTS, None)
+        }
         Placeholder::Node(kind) => {
             (kind.num_public_inputs(), Some((0..ACCUMULATOR_LIMBS).map(|i| (0, i)).collect()))
         }
@@ -62,9 +63,22 @@ fn no_inputs() -> NodeInputs {
 }
 
 impl Keys {
+    /// A placeholder proof of `circuit`, from its verifying key, made once per process
+    /// (the key is freed: it holds its domain's FFT tables).
+    fn placeholder_of(&self, circuit: BaseCircuit) -> Result<Snark, ProveError> {
+        self.base_placeholder(circuit, || {
+            let vk = match circuit {
+                BaseCircuit::Segment => self.segment_vk()?,
+                BaseCircuit::KeccakBatch => self.keccak_vk()?,
+                BaseCircuit::SecpBatch => self.secp_vk()?,
+            };
+            placeholder(self, &vk, Placeholder::Base(circuit))
+        })
+    }
+
     /// A placeholder leaf proof, with the leaf's key and configuration (the family's).
     fn leaf_placeholder(&self) -> Result<(Snark, AggregationConfigParams), ProveError> {
-        let segment = placeholder(self, &self.segment_vk()?, Placeholder::Segment)?;
+        let segment = self.placeholder_of(BaseCircuit::Segment)?;
         let (vk, config) = self.node_vk_with_config(NodeKind::Leaf, &[segment], &no_inputs())?;
         Ok((placeholder(self, &vk, Placeholder::Node(NodeKind::Leaf))?, config))
     }
@@ -81,8 +95,8 @@ impl Keys {
             return Ok(found);
         }
         let (leaf, _) = self.leaf_placeholder()?;
-        let keccak_batch = placeholder(self, &self.keccak_vk()?, Placeholder::KeccakBatch)?;
-        let secp_batch = placeholder(self, &self.secp_vk()?, Placeholder::SecpBatch)?;
+        let keccak_batch = self.placeholder_of(BaseCircuit::KeccakBatch)?;
+        let secp_batch = self.placeholder_of(BaseCircuit::SecpBatch)?;
         let batch_keys = BatchKeys {
             keccak: native_key_digest(&keccak_batch.protocol),
             secp: native_key_digest(&secp_batch.protocol),

@@ -393,9 +393,10 @@ impl Keys {
             return Ok((vk_from_bytes(&bytes, config)?, config));
         }
         if let Some((bytes, config)) = self.read_cached_vk(kind, &id) {
-            let vk = vk_from_bytes(&bytes, config)?;
-            self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, (bytes, config));
-            return Ok((vk, config));
+            if let Ok(vk) = vk_from_bytes(&bytes, config) {
+                self.vks.lock().map_err(|_| ProveError::Poisoned)?.insert(id, (bytes, config));
+                return Ok((vk, config));
+            }
         }
         let key = self.key_with_id(kind, children, inputs, id)?;
         Ok((key.pk.get_vk().clone(), key.config))
@@ -458,7 +459,7 @@ impl Keys {
         Some((dir.join(format!("{base}.pk")), dir.join(format!("{base}.json"))))
     }
 
-    /// The verifying key's bytes from a sidecar, when it has one for this id that reads.
+    /// The verifying key's bytes from a sidecar, when it has one for this id.
     fn read_cached_vk(
         &self,
         kind: NodeKind,
@@ -469,9 +470,7 @@ impl Keys {
         if sidecar.id != id {
             return None;
         }
-        let bytes = hex::decode(sidecar.vk?).ok()?;
-        vk_from_bytes(&bytes, sidecar.config).ok()?;
-        Some((bytes, sidecar.config))
+        Some((hex::decode(sidecar.vk?).ok()?, sidecar.config))
     }
 
     fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {

@@ -126,8 +126,11 @@ impl StageKind {
     /// The most memory a worker needs for this stage, in MiB: the measured peak at the
     /// default tree configuration on the 2-core reference machine, plus headroom. A
     /// segment of 2^18 rows peaks at 13.3 GiB, a keccak-f batch (k = 18) at 4.1 GiB, a
-    /// secp256k1 batch (k = 19, 8 recoveries) at 2.9 GiB, a k = 21 leaf or inner node at 19.1 GiB, the
-    /// wrapper below that. A worker claims only the stages that fit its `max_memory`.
+    /// secp256k1 batch (k = 19, 8 recoveries) at 2.9 GiB. A node stage peaks in its keygen
+    /// where its key is not cached yet: 14.3 GiB for a leaf, 13.3 GiB for the keccak node,
+    /// less for the others; proving, 12.7 GiB (a leaf) or less. The wrapper's keygen peaks
+    /// at 10.2 GiB, its proof at 7.9 GiB. A worker claims only the stages that fit its
+    /// `max_memory`.
     pub const fn peak_mib(self) -> u64 {
         match self {
             Self::Witness => 512,
@@ -135,7 +138,8 @@ impl StageKind {
             Self::Segment => 14_336,
             Self::KeccakBatch => 5_120,
             Self::SecpBatch => 3_584,
-            Self::Node | Self::Wrapper => 20_480,
+            Self::Node => 16_384,
+            Self::Wrapper => 12_288,
         }
     }
 

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams};
 use snark_verifier_sdk::Snark;
 
+use crate::base_cache::{checked_bytes, checked_snark};
 use crate::gadgets::family::KeyFamily;
 use crate::node::{build_circuit, size_circuit, BatchKeys, NodeInputs, NodeKind};
 use crate::ProveError;
@@ -114,6 +115,11 @@ struct Sidecar {
     /// The verifying key (halo2's raw bytes, hex), so that verifying needs no proving key.
     #[serde(default)]
     vk: Option<String>,
+    /// A placeholder proof of the node (hex of [`crate::base_cache`]'s checked bytes), so
+    /// that deriving the family needs no verifying key: reading one builds its domain's
+    /// FFT tables, 3–4 s and 0.9–1.7 GiB each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    placeholder: Option<String>,
 }
 
 /// A circuit at the bottom of the tree, whose proofs the nodes verify.
@@ -142,6 +148,9 @@ pub struct Keys {
     /// The segment and batch circuits' placeholder proofs (protocols; their keys are
     /// made once per process, and kept only as these).
     placeholders: Mutex<HashMap<BaseCircuit, Snark>>,
+    /// Placeholder proofs of the node circuits met so far, by key id, with the node's
+    /// configuration: what deriving the family and the wrapper's key needs of a node key.
+    pub(crate) node_placeholders: Mutex<HashMap<String, (Snark, AggregationConfigParams)>>,
     /// The key family and the batch circuits' key digests, once derived.
     pub(crate) family: Mutex<Option<(KeyFamily, BatchKeys)>>,
 }
@@ -158,7 +167,8 @@ pub fn default_key_dir() -> PathBuf {
     }
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
+/// The SHA-256 of a file's contents, in hex.
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut file = BufReader::new(File::open(path)?);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -183,6 +193,7 @@ impl Keys {
             params: Mutex::default(),
             vks: Mutex::default(),
             placeholders: Mutex::default(),
+            node_placeholders: Mutex::default(),
             family: Mutex::default(),
         }
     }
@@ -195,6 +206,11 @@ impl Keys {
     /// The tree's sizes.
     pub fn config(&self) -> &TreeConfig {
         &self.config
+    }
+
+    /// Where node keys (and the placeholder proofs of the base circuits) are cached.
+    pub(crate) fn key_dir(&self) -> Option<&Path> {
+        self.key_dir.as_deref()
     }
 
     /// Size-`k` parameters, loaded once.
@@ -285,6 +301,17 @@ impl Keys {
     /// A leaf's or the wrapper's circuit holds its child's key; an inner or precompile
     /// node's holds the leaf's key digest (its configuration is the leaf's) and the batch
     /// circuit's; the root's holds the whole family.
+    /// The name the key of a `kind` node over children of these shapes is cached under.
+    pub(crate) fn node_key_id(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        inputs: &NodeInputs,
+    ) -> Result<String, ProveError> {
+        let svk_params = self.params(self.config.segment_po2)?;
+        self.node_id(kind, children, inputs, &svk_params)
+    }
+
     fn node_id(
         &self,
         kind: NodeKind,
@@ -350,8 +377,7 @@ impl Keys {
         children: &[Snark],
         inputs: &NodeInputs,
     ) -> Result<NodeKey, ProveError> {
-        let svk_params = self.params(self.config.segment_po2)?;
-        let id = self.node_id(kind, children, inputs, &svk_params)?;
+        let id = self.node_key_id(kind, children, inputs)?;
         self.key_with_id(kind, children, inputs, id)
     }
 
@@ -386,8 +412,7 @@ impl Keys {
         children: &[Snark],
         inputs: &NodeInputs,
     ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
-        let svk_params = self.params(self.config.segment_po2)?;
-        let id = self.node_id(kind, children, inputs, &svk_params)?;
+        let id = self.node_key_id(kind, children, inputs)?;
         let known = self.vks.lock().map_err(|_| ProveError::Poisoned)?.get(&id).cloned();
         if let Some((bytes, config)) = known {
             return Ok((vk_from_bytes(&bytes, config)?, config));
@@ -473,6 +498,48 @@ impl Keys {
         Some((hex::decode(sidecar.vk?).ok()?, sidecar.config))
     }
 
+    /// The placeholder proof in `id`'s sidecar, with the node's configuration, if the
+    /// sidecar has one that reads back intact.
+    pub(crate) fn read_cached_placeholder(
+        &self,
+        kind: NodeKind,
+        id: &str,
+    ) -> Option<(Snark, AggregationConfigParams)> {
+        let (_, sidecar_path) = self.paths(kind, id)?;
+        let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
+        if sidecar.id != id {
+            return None;
+        }
+        let snark = checked_snark(&hex::decode(sidecar.placeholder?).ok()?)?;
+        Some((snark, sidecar.config))
+    }
+
+    /// Puts `snark`, a placeholder proof of the node, in `id`'s sidecar where the key is
+    /// cached, in place of any it held (written whole to a partial file, then renamed over the old one); a failure
+    /// only costs a later process a verifying key's read, so it is logged.
+    pub(crate) fn cache_placeholder(&self, kind: NodeKind, id: &str, snark: &Snark) {
+        let Some((_, sidecar_path)) = self.paths(kind, id) else { return };
+        let result = (|| -> std::io::Result<()> {
+            let Ok(mut sidecar) = serde_json::from_slice::<Sidecar>(&fs::read(&sidecar_path)?)
+            else {
+                return Ok(());
+            };
+            if sidecar.id != id {
+                return Ok(());
+            }
+            sidecar.placeholder = Some(hex::encode(checked_bytes(snark)?));
+            let partial =
+                sidecar_path.with_extension(format!("json.{}.partial", std::process::id()));
+            fs::write(&partial, serde_json::to_vec_pretty(&sidecar)?)?;
+            fs::rename(&partial, &sidecar_path)
+        })();
+        if let Err(e) = result {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(error = %e, path = %sidecar_path.display(), "cannot cache the placeholder proof");
+            }
+        }
+    }
+
     fn read_cached(&self, kind: NodeKind, id: &str) -> Option<NodeKey> {
         let (pk_path, sidecar_path) = self.paths(kind, id)?;
         let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
@@ -516,6 +583,7 @@ impl Keys {
                 break_points: key.break_points.clone(),
                 pk_sha256: sha256_file(&partial)?,
                 vk: vk_bytes(key.pk.get_vk()).ok().map(hex::encode),
+                placeholder: None,
             };
             fs::rename(&partial, &pk_path)?;
             fs::write(&sidecar_path, serde_json::to_vec_pretty(&sidecar)?)?;
@@ -541,4 +609,59 @@ fn vk_from_bytes(
 ) -> Result<VerifyingKey<G1Affine>, ProveError> {
     VerifyingKey::read::<_, AggregationCircuit>(&mut &bytes[..], SerdeFormat::RawBytes, config)
         .map_err(|e| ProveError::Keys(format!("a node's verifying key does not read: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_placeholder_is_kept_in_its_keys_sidecar_and_read_back_intact_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let keccak = KeccakParams { k: 13, capacity: 2, part_width: 4, groups: 2 };
+        let config = TreeConfig { keccak, ..TreeConfig::default() };
+        let keys = Keys::new(config, ParamsSource::Development, Some(dir.path().to_path_buf()));
+        // Any snark stands for a node's placeholder here.
+        let snark = keys.placeholder_of(BaseCircuit::KeccakBatch).unwrap();
+        let protocol = |s: &Snark| serde_json::to_vec(&s.protocol).unwrap();
+        let (kind, id) = (NodeKind::Inner, "0123abcd");
+        let (_, sidecar_path) = keys.paths(kind, id).unwrap();
+
+        // No key cached: nothing is written.
+        keys.cache_placeholder(kind, id, &snark);
+        assert!(!sidecar_path.exists());
+        assert!(keys.read_cached_placeholder(kind, id).is_none());
+
+        // A sidecar as keygen writes it gains the placeholder.
+        let node_config = AggregationConfigParams { degree: 21, ..Default::default() };
+        let sidecar = Sidecar {
+            id: id.into(),
+            config: node_config,
+            break_points: Default::default(),
+            pk_sha256: "00".into(),
+            vk: None,
+            placeholder: None,
+        };
+        fs::write(&sidecar_path, serde_json::to_vec(&sidecar).unwrap()).unwrap();
+        assert!(keys.read_cached_placeholder(kind, id).is_none());
+        keys.cache_placeholder(kind, id, &snark);
+        let (read, read_config) = keys.read_cached_placeholder(kind, id).unwrap();
+        assert_eq!(protocol(&read), protocol(&snark));
+        assert_eq!(read_config.degree, 21);
+        // Another key's name does not read it.
+        assert!(keys.read_cached_placeholder(kind, "0123abce").is_none());
+
+        // One changed hex digit of it and it is not read.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&fs::read(&sidecar_path).unwrap()).unwrap();
+        let mut hex_text = json["placeholder"].as_str().unwrap().to_string();
+        let digit = if &hex_text[200..201] == "0" { "1" } else { "0" };
+        hex_text.replace_range(200..201, digit);
+        json["placeholder"] = serde_json::Value::String(hex_text);
+        fs::write(&sidecar_path, serde_json::to_vec(&json).unwrap()).unwrap();
+        assert!(keys.read_cached_placeholder(kind, id).is_none());
+        // Made again, it takes the damaged one's place.
+        keys.cache_placeholder(kind, id, &snark);
+        assert_eq!(protocol(&keys.read_cached_placeholder(kind, id).unwrap().0), protocol(&snark));
+    }
 }

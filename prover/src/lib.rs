@@ -36,6 +36,7 @@
 //! ran from its entry point, halted with exit code 0, and committed exactly these 32
 //! bytes in one `COMMIT`" ([`output::OutputDigest`]).
 
+mod base_cache;
 pub mod boundary;
 pub mod gadgets;
 pub mod keys;

@@ -63,24 +63,58 @@ fn no_inputs() -> NodeInputs {
 }
 
 impl Keys {
-    /// A placeholder proof of `circuit`, from its verifying key, made once per process
-    /// (the key is freed: it holds its domain's FFT tables).
-    fn placeholder_of(&self, circuit: BaseCircuit) -> Result<Snark, ProveError> {
+    /// A placeholder proof of `circuit`: kept once per process, and on disk for this build
+    /// ([`crate::base_cache`]); else made from its verifying key, which is then freed (it
+    /// holds its domain's FFT tables).
+    pub(crate) fn placeholder_of(&self, circuit: BaseCircuit) -> Result<Snark, ProveError> {
         self.base_placeholder(circuit, || {
+            if let Some(cached) = self.read_base_placeholder(circuit) {
+                return Ok(cached);
+            }
             let vk = match circuit {
                 BaseCircuit::Segment => self.segment_vk()?,
                 BaseCircuit::KeccakBatch => self.keccak_vk()?,
                 BaseCircuit::SecpBatch => self.secp_vk()?,
             };
-            placeholder(self, &vk, Placeholder::Base(circuit))
+            let made = placeholder(self, &vk, Placeholder::Base(circuit))?;
+            self.write_base_placeholder(circuit, &made);
+            Ok(made)
         })
     }
 
-    /// A placeholder leaf proof, with the leaf's key and configuration (the family's).
+    /// A placeholder proof of a `kind` node over children of these shapes, with the node's
+    /// configuration: kept once per process and in the node key's sidecar, else made from
+    /// its verifying key (disk cache or keygen). A process deriving the family from
+    /// sidecars that hold theirs reads no verifying key.
+    fn node_placeholder(
+        &self,
+        kind: NodeKind,
+        children: &[Snark],
+        inputs: &NodeInputs,
+    ) -> Result<(Snark, AggregationConfigParams), ProveError> {
+        let id = self.node_key_id(kind, children, inputs)?;
+        let known =
+            self.node_placeholders.lock().map_err(|_| ProveError::Poisoned)?.get(&id).cloned();
+        if let Some(found) = known {
+            return Ok(found);
+        }
+        let found = match self.read_cached_placeholder(kind, &id) {
+            Some(found) => found,
+            None => {
+                let (vk, config) = self.node_vk_with_config(kind, children, inputs)?;
+                let snark = placeholder(self, &vk, Placeholder::Node(kind))?;
+                self.cache_placeholder(kind, &id, &snark);
+                (snark, config)
+            }
+        };
+        self.node_placeholders.lock().map_err(|_| ProveError::Poisoned)?.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// A placeholder leaf proof, with the leaf's configuration (the family's).
     fn leaf_placeholder(&self) -> Result<(Snark, AggregationConfigParams), ProveError> {
         let segment = self.placeholder_of(BaseCircuit::Segment)?;
-        let (vk, config) = self.node_vk_with_config(NodeKind::Leaf, &[segment], &no_inputs())?;
-        Ok((placeholder(self, &vk, Placeholder::Node(NodeKind::Leaf))?, config))
+        self.node_placeholder(NodeKind::Leaf, &[segment], &no_inputs())
     }
 
     /// The configuration every family node has: the leaf's.
@@ -114,8 +148,8 @@ impl Keys {
             ..no_inputs()
         };
         let digest_of = |kind: NodeKind, children: Vec<Snark>| -> Result<_, ProveError> {
-            let (vk, _) = self.node_vk_with_config(kind, &children, &inputs)?;
-            Ok(native_key_digest(&placeholder(self, &vk, Placeholder::Node(kind))?.protocol))
+            let (node, _) = self.node_placeholder(kind, &children, &inputs)?;
+            Ok(native_key_digest(&node.protocol))
         };
         let family = KeyFamily {
             leaf: inputs.family.leaf,
@@ -152,7 +186,6 @@ pub fn wrapper_vk(
 ) -> Result<(VerifyingKey<G1Affine>, AggregationConfigParams), ProveError> {
     let (leaf, _) = keys.leaf_placeholder()?;
     let inputs = keys.node_inputs(NodeKind::Root, &OutputDigest([0; 32]))?;
-    let (root_vk, _) = keys.node_vk_with_config(NodeKind::Root, &[leaf], &inputs)?;
-    let root = placeholder(keys, &root_vk, Placeholder::Node(NodeKind::Root))?;
+    let (root, _) = keys.node_placeholder(NodeKind::Root, &[leaf], &inputs)?;
     keys.node_vk_with_config(NodeKind::Wrapper, &[root], &no_inputs())
 }

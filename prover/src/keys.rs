@@ -19,7 +19,7 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
 use halo2_base::halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
-    plonk::{keygen_pk, keygen_vk, ProvingKey, VerifyingKey},
+    plonk::{keygen_pk2, keygen_vk, ProvingKey, VerifyingKey},
     poly::kzg::commitment::ParamsKZG,
     SerdeFormat,
 };
@@ -460,9 +460,10 @@ impl Keys {
                 ))
             })?;
         let params = self.params(config.degree)?;
-        let vk =
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| ProveError::Keys(e.to_string()))?;
-        let pk = keygen_pk(params.as_ref(), vk, &circuit)
+        // One synthesis where `keygen_vk` then `keygen_pk` make two (each copies every
+        // cell and copy constraint of the builder, 40 s or so at k = 21); selector
+        // compression off, as `keygen_vk` has it, so the key is the same.
+        let pk = keygen_pk2(params.as_ref(), &circuit, false)
             .map_err(|e| ProveError::Keys(e.to_string()))?;
         let break_points = circuit.break_points();
         tracing::info!(
@@ -614,6 +615,35 @@ fn vk_from_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use circuits::Fr;
+    use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+    use halo2_base::gates::{GateInstructions, RangeInstructions};
+
+    #[test]
+    fn one_synthesis_makes_the_key_that_keygen_vk_then_keygen_pk_make() {
+        let k = 10;
+        let params = circuits::params::dev_params(k).unwrap();
+        let mut builder = BaseCircuitBuilder::<Fr>::from_stage(CircuitBuilderStage::Keygen)
+            .use_k(k as usize)
+            .use_lookup_bits(8)
+            .use_instance_columns(1);
+        let range = builder.range_chip();
+        let ctx = builder.main(0);
+        let [a, b, c] = [3u64, 5, 7].map(|v| ctx.load_witness(Fr::from(v)));
+        let out = range.gate().mul_add(ctx, a, b, c);
+        range.range_check(ctx, out, 16);
+        let constant = ctx.load_constant(Fr::from(22));
+        ctx.constrain_equal(&out, &constant);
+        builder.assigned_instances[0].push(out);
+        builder.calculate_params(Some(9));
+
+        let vk = keygen_vk(&params, &builder).unwrap();
+        let pk = keygen_pk2(&params, &builder, false).unwrap();
+        // The representation hashes the whole key: domain, constraint system, fixed and
+        // permutation commitments.
+        assert_eq!(vk.transcript_repr(), pk.get_vk().transcript_repr());
+        assert_eq!(vk.fixed_commitments(), pk.get_vk().fixed_commitments());
+    }
 
     #[test]
     fn a_node_placeholder_is_kept_in_its_keys_sidecar_and_read_back_intact_only() {

@@ -14,6 +14,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -121,6 +122,17 @@ pub(crate) fn checked_snark(file: &[u8]) -> Option<Snark> {
     snark_from_bytes(bytes).ok()
 }
 
+/// A name beside `path` to write it whole under before renaming it into place: unique to
+/// the process and the call, so that two writers (processes, or threads of one) never
+/// write one file together.
+pub(crate) fn partial_path(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let call = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.{call}.partial", std::process::id()));
+    path.with_file_name(name)
+}
+
 /// Writes `snark` with its checksum to `path`, through a partial file renamed into place
 /// (a reader never sees half a file).
 fn write_checked(path: &Path, snark: &Snark) -> std::io::Result<()> {
@@ -128,7 +140,7 @@ fn write_checked(path: &Path, snark: &Snark) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let partial = path.with_extension(format!("snark.{}.partial", std::process::id()));
+    let partial = partial_path(path);
     let mut file = fs::File::create(&partial)?;
     file.write_all(&checked)?;
     file.sync_all()?;
@@ -178,6 +190,16 @@ mod tests {
         assert_eq!(protocol(&remade), protocol(&made));
         let read = keys(dir.path(), 2).read_base_placeholder(circuit).unwrap();
         assert_eq!(protocol(&read), protocol(&made));
+    }
+
+    #[test]
+    fn partial_names_differ_per_call_and_stay_beside_their_file() {
+        let path = Path::new("/keys/leaf-01.pk");
+        let (a, b) = (partial_path(path), partial_path(path));
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), path.parent());
+        assert!(a.to_string_lossy().starts_with("/keys/leaf-01.pk."));
+        assert!(a.to_string_lossy().ends_with(".partial"));
     }
 
     #[test]

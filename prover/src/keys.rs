@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams};
 use snark_verifier_sdk::Snark;
 
-use crate::base_cache::{checked_bytes, checked_snark};
+use crate::base_cache::{checked_bytes, checked_snark, partial_path};
 use crate::gadgets::family::KeyFamily;
 use crate::node::{build_circuit, size_circuit, BatchKeys, NodeInputs, NodeKind};
 use crate::ProveError;
@@ -516,8 +516,9 @@ impl Keys {
     }
 
     /// Puts `snark`, a placeholder proof of the node, in `id`'s sidecar where the key is
-    /// cached, in place of any it held (written whole to a partial file, then renamed over the old one); a failure
-    /// only costs a later process a verifying key's read, so it is logged.
+    /// cached, in place of any it held (written whole to a partial file, then renamed over
+    /// the old one); a failure only costs a later process a verifying key's read, so it is
+    /// logged.
     pub(crate) fn cache_placeholder(&self, kind: NodeKind, id: &str, snark: &Snark) {
         let Some((_, sidecar_path)) = self.paths(kind, id) else { return };
         let result = (|| -> std::io::Result<()> {
@@ -529,8 +530,7 @@ impl Keys {
                 return Ok(());
             }
             sidecar.placeholder = Some(hex::encode(checked_bytes(snark)?));
-            let partial =
-                sidecar_path.with_extension(format!("json.{}.partial", std::process::id()));
+            let partial = partial_path(&sidecar_path);
             fs::write(&partial, serde_json::to_vec_pretty(&sidecar)?)?;
             fs::rename(&partial, &sidecar_path)
         })();
@@ -573,7 +573,7 @@ impl Keys {
             if let Some(dir) = pk_path.parent() {
                 fs::create_dir_all(dir)?;
             }
-            let partial = pk_path.with_extension(format!("pk.{}.partial", std::process::id()));
+            let partial = partial_path(&pk_path);
             let mut writer = BufWriter::new(File::create(&partial)?);
             key.pk.write(&mut writer, SerdeFormat::RawBytesUnchecked)?;
             writer.flush()?;
@@ -587,7 +587,9 @@ impl Keys {
                 placeholder: None,
             };
             fs::rename(&partial, &pk_path)?;
-            fs::write(&sidecar_path, serde_json::to_vec_pretty(&sidecar)?)?;
+            let partial = partial_path(&sidecar_path);
+            fs::write(&partial, serde_json::to_vec_pretty(&sidecar)?)?;
+            fs::rename(&partial, &sidecar_path)?;
             Ok(())
         })();
         if let Err(e) = result {

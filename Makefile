@@ -105,8 +105,8 @@ bench-tree: deps
 bench-gas: deps
 	$(CARGO) bench -p contracts --bench gas --locked
 
-## Make the contracts' test fixture again: prove the public-values guest (about 35 minutes
-## on 2 cores with cached keys, 20 GiB), write contracts/fixtures/ and the generated
+## Make the contracts' test fixture again: prove the public-values guest (about 32 minutes
+## on 2 cores with every key cold, 13.4 GiB), write contracts/fixtures/ and the generated
 ## contracts/solidity/Halo2Verifier.sol.
 contracts-fixture: deps
 	$(CARGO) run --profile ci -p contracts --example fixture --locked

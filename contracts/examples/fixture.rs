@@ -4,8 +4,8 @@
 //! (`fixtures/wrapper-vk.json`) and the verifier generated from it
 //! (`solidity/Halo2Verifier.sol`).
 //!
-//! About 40 minutes on 2 cores with no key cached, 27 once the leaf, root and wrapper
-//! keys are (`ZKVM_KEYS_DIR`); peak memory 15.5 GiB (the leaf).
+//! About 32 minutes on 2 cores with no key cached, 17 once the keys are (`ZKVM_KEYS_DIR`);
+//! peak memory 13.4 GiB (the leaf's proof).
 
 use std::error::Error;
 use std::time::Instant;

@@ -14,11 +14,11 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 use snark_verifier_sdk::Snark;
+use tempfile::NamedTempFile;
 
 use crate::keys::{sha256_file, BaseCircuit};
 use crate::parts::{snark_from_bytes, snark_to_bytes};
@@ -122,30 +122,29 @@ pub(crate) fn checked_snark(file: &[u8]) -> Option<Snark> {
     snark_from_bytes(bytes).ok()
 }
 
-/// A name beside `path` to write it whole under before renaming it into place: unique to
-/// the process and the call, so that two writers (processes, or threads of one) never
-/// write one file together.
-pub(crate) fn partial_path(path: &Path) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let call = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.{call}.partial", std::process::id()));
-    path.with_file_name(name)
+/// Writes `path` whole: `write` fills a temporary file beside it (a name of its own, removed
+/// if anything fails), which is then renamed into place, so a reader never sees half a file
+/// and two writers (processes, or threads of one) never write one file together.
+pub(crate) fn write_whole<T>(
+    path: &Path,
+    write: impl FnOnce(&mut NamedTempFile) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut file = NamedTempFile::new_in(dir)?;
+    let value = write(&mut file)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(value)
 }
 
 /// Writes `snark` with its checksum to `path`, through a partial file renamed into place
 /// (a reader never sees half a file).
 fn write_checked(path: &Path, snark: &Snark) -> std::io::Result<()> {
     let checked = checked_bytes(snark)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let partial = partial_path(path);
-    let mut file = fs::File::create(&partial)?;
-    file.write_all(&checked)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&partial, path)
+    write_whole(path, |file| {
+        file.write_all(&checked)?;
+        file.as_file().sync_all()
+    })
 }
 
 #[cfg(test)]
@@ -193,13 +192,18 @@ mod tests {
     }
 
     #[test]
-    fn partial_names_differ_per_call_and_stay_beside_their_file() {
-        let path = Path::new("/keys/leaf-01.pk");
-        let (a, b) = (partial_path(path), partial_path(path));
-        assert_ne!(a, b);
-        assert_eq!(a.parent(), path.parent());
-        assert!(a.to_string_lossy().starts_with("/keys/leaf-01.pk."));
-        assert!(a.to_string_lossy().ends_with(".partial"));
+    fn a_whole_write_lands_in_place_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("leaf-01.json");
+        write_whole(&path, |file| file.write_all(b"sidecar")).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"sidecar");
+        let failed = write_whole(&path, |file| {
+            file.write_all(b"half")?;
+            Err::<(), _>(std::io::Error::other("cut off"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"sidecar");
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use snark_verifier_sdk::halo2::aggregation::{AggregationCircuit, AggregationConfigParams};
 use snark_verifier_sdk::Snark;
 
-use crate::base_cache::{checked_bytes, checked_snark, partial_path};
+use crate::base_cache::{checked_bytes, checked_snark, write_whole};
 use crate::gadgets::family::KeyFamily;
 use crate::node::{build_circuit, size_circuit, BatchKeys, NodeInputs, NodeKind};
 use crate::ProveError;
@@ -530,9 +530,8 @@ impl Keys {
                 return Ok(());
             }
             sidecar.placeholder = Some(hex::encode(checked_bytes(snark)?));
-            let partial = partial_path(&sidecar_path);
-            fs::write(&partial, serde_json::to_vec_pretty(&sidecar)?)?;
-            fs::rename(&partial, &sidecar_path)
+            let json = serde_json::to_vec_pretty(&sidecar)?;
+            write_whole(&sidecar_path, |file| file.write_all(&json))
         })();
         if let Err(e) = result {
             if e.kind() != std::io::ErrorKind::NotFound {
@@ -570,27 +569,23 @@ impl Keys {
     fn write_cached(&self, key: &NodeKey) {
         let Some((pk_path, sidecar_path)) = self.paths(key.kind, &key.id) else { return };
         let result = (|| -> std::io::Result<()> {
-            if let Some(dir) = pk_path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            let partial = partial_path(&pk_path);
-            let mut writer = BufWriter::new(File::create(&partial)?);
-            key.pk.write(&mut writer, SerdeFormat::RawBytesUnchecked)?;
-            writer.flush()?;
-            drop(writer);
+            let pk_sha256 = write_whole(&pk_path, |file| {
+                let mut writer = BufWriter::new(file.as_file_mut());
+                key.pk.write(&mut writer, SerdeFormat::RawBytesUnchecked)?;
+                writer.flush()?;
+                drop(writer);
+                sha256_file(file.path())
+            })?;
             let sidecar = Sidecar {
                 id: key.id.clone(),
                 config: key.config,
                 break_points: key.break_points.clone(),
-                pk_sha256: sha256_file(&partial)?,
+                pk_sha256,
                 vk: vk_bytes(key.pk.get_vk()).ok().map(hex::encode),
                 placeholder: None,
             };
-            fs::rename(&partial, &pk_path)?;
-            let partial = partial_path(&sidecar_path);
-            fs::write(&partial, serde_json::to_vec_pretty(&sidecar)?)?;
-            fs::rename(&partial, &sidecar_path)?;
-            Ok(())
+            let json = serde_json::to_vec_pretty(&sidecar)?;
+            write_whole(&sidecar_path, |file| file.write_all(&json))
         })();
         if let Err(e) = result {
             tracing::warn!(error = %e, path = %pk_path.display(), "cannot cache the proving key");

@@ -12,12 +12,14 @@
 //!   circuits).
 //! - [`snark`]: one circuit's SHPLONK snark with the Poseidon transcript, proved and
 //!   checked.
+//! - [`cpu`]: the instruction-set extensions the compiled field arithmetic needs.
 //! - [`memory`]: the process's peak memory, and freed proving memory given back to the
 //!   system (the allocator's mmap threshold, and a trim between stages).
 //!
 //! The VM segment circuit that proves a `vm::SegmentRecord` builds on these.
 
 pub mod chains;
+pub mod cpu;
 pub mod logup;
 pub mod memory;
 pub mod paging;

@@ -8,6 +8,12 @@ use clap::Parser;
 use prover_service::cli;
 
 fn main() -> ExitCode {
+    // Every subcommand does BN254 arithmetic (a program's id is a Poseidon root); on a CPU
+    // the compiled assembly cannot run on, say so instead of dying on an illegal instruction.
+    if let Err(e) = circuits::cpu::check() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     // Proving stages free gigabytes in blocks of a few MiB; map them so that they go back
     // to the system when freed (see `circuits::memory`).
     circuits::memory::tune_allocator();

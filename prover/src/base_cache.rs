@@ -124,14 +124,19 @@ pub(crate) fn checked_snark(file: &[u8]) -> Option<Snark> {
 
 /// Writes `path` whole: `write` fills a temporary file beside it (a name of its own, removed
 /// if anything fails), which is then renamed into place, so a reader never sees half a file
-/// and two writers (processes, or threads of one) never write one file together.
+/// and two writers (processes, or threads of one) never write one file together. The file
+/// gets the permissions `fs::write` gives (0666 less the umask), not a temporary file's
+/// 0600: keys are public, and a verifier may run as another user than the prover.
 pub(crate) fn write_whole<T>(
     path: &Path,
     write: impl FnOnce(&mut NamedTempFile) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let mut file = NamedTempFile::new_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir)?;
     let value = write(&mut file)?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(value)
@@ -204,6 +209,19 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(fs::read(&path).unwrap(), b"sidecar");
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_whole_write_has_the_permissions_of_a_plain_write() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("root-01.json");
+        let plain = dir.path().join("plain");
+        write_whole(&whole, |file| file.write_all(b"sidecar")).unwrap();
+        fs::write(&plain, b"sidecar").unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&whole), mode(&plain));
     }
 
     #[test]

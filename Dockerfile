@@ -7,12 +7,13 @@
 FROM rust:1-bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        rustc-web cargo-web rust-web-src lld nodejs npm \
+        rustc-web cargo-web rust-web-src lld nodejs npm patch \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN npm install --prefix tools --no-audit --no-fund --ignore-scripts --silent
-RUN cargo build --release --locked -p prover-service -p guests
+RUN ./scripts/patch-crates.sh \
+ && cargo build --release --locked -p prover-service -p guests
 
 # Stage 2: just the binary and the example guest ELFs. The default command serves the job
 # API on every interface of the container, with its SQLite store, artifacts, KZG parameters

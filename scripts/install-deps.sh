@@ -7,6 +7,8 @@
 #   postgresql                             the job store's second backend, for the service tests
 #   nodejs npm, then tools/ (npm)          anvil, the Ethereum node the tests run against, and
 #                                          solc 0.8.19 (solcjs), which compiles contracts/
+#   patch, then patched/ (crates.io)       the crates that patches/ changes, which the
+#                                          workspace's [patch.crates-io] builds from
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,7 @@ command -v ld.lld >/dev/null 2>&1 || need+=(lld)
 command -v qemu-riscv32 >/dev/null 2>&1 || need+=(qemu-user)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v patch >/dev/null 2>&1 || need+=(patch)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: installing ${need[*]}"
@@ -43,3 +46,5 @@ for tool in /usr/bin/rustc /usr/bin/cargo ld.lld qemu-riscv32; do
   command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool is still missing" >&2; exit 1; }
 done
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: the host Rust toolchain (cargo) is missing; install rustup" >&2; exit 1; }
+
+./scripts/patch-crates.sh

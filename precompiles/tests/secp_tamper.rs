@@ -1,7 +1,7 @@
 //! The secp256k1 circuit refuses every false claim: a failure claimed for a valid
 //! signature, a key claimed for an invalid one, a dishonest prover's other square root or
 //! curve flag, a split of another scalar, and one changed cell in each checked value (the
-//! key, R's y and its parity, the split, the range flags, the infinity flag, the success
+//! key, R's y and its parity, both splits, the range flags, the infinity flag, the success
 //! flag and the chain).
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
@@ -115,19 +115,22 @@ fn each_checked_value_refuses_a_changed_cell() {
 #[test]
 fn the_endomorphism_split_refuses_a_changed_cell() {
     let (valid, _) = signed(21);
-    tampered(valid, |c| c.split.k1[0]);
-    tampered(valid, |c| c.split.k2[1]);
-    tampered(valid, |c| c.split.k1_neg);
-    tampered(valid, |c| c.split.k2_neg);
+    tampered(valid, |c| c.variable_split.k1[0]);
+    tampered(valid, |c| c.variable_split.k2[1]);
+    tampered(valid, |c| c.variable_split.k1_neg);
+    tampered(valid, |c| c.variable_split.k2_neg);
+    tampered(valid, |c| c.fixed_split.k1[1]);
+    tampered(valid, |c| c.fixed_split.k2[0]);
+    tampered(valid, |c| c.fixed_split.k1_neg);
+    tampered(valid, |c| c.fixed_split.k2_neg);
 }
 
-/// The key a prover gets from the split of `s/r + 1` in place of `s/r`: `Q + R`.
-fn key_plus_r(call: &SecpCall) -> [u8; 64] {
+/// The honest key of `call` plus `point`.
+fn key_plus(call: &SecpCall, point: Secp256k1Affine) -> [u8; 64] {
     let coordinate = |bytes: &[u8]| biguint_to_fe::<Fp>(&BigUint::from_bytes_be(bytes));
     let key = call.output.unwrap();
     let q = Secp256k1Affine::from_xy(coordinate(&key[..32]), coordinate(&key[32..])).unwrap();
-    let r = Secp256k1Affine::from_xy(coordinate(&call.input[32..64]), call.hints().y).unwrap();
-    let sum = (q + r).to_affine();
+    let sum = (q + point).to_affine();
     let sum = sum.coordinates().unwrap();
     let mut out = [0u8; 64];
     for (half, value) in out.chunks_mut(32).zip([sum.x(), sum.y()]) {
@@ -143,12 +146,30 @@ fn a_split_of_another_scalar_is_refused_with_the_key_it_gives() {
     // gives the key Q + R; only the split's check mod n tells it from the honest one.
     let (input, _) = signed(22);
     let honest = SecpCall::new(input);
-    let claim = SecpCall { input, output: Some(key_plus_r(&honest)) };
+    let r = Secp256k1Affine::from_xy(
+        biguint_to_fe(&BigUint::from_bytes_be(&input[32..64])),
+        honest.hints().y,
+    )
+    .unwrap();
+    let claim = SecpCall { input, output: Some(key_plus(&honest, r)) };
     let other = |_: usize, call: &SecpCall| {
         let scalar = fe_to_biguint(&(call.variable_scalar() + Fq::ONE));
-        Hints { split: split(&scalar), ..call.hints() }
+        Hints { variable_split: split(&scalar), ..call.hints() }
     };
-    refused(&verdict_full(&shape(1), &one(claim), other, |_| Vec::new()), "other split");
+    refused(&verdict_full(&shape(1), &one(claim), other, |_| Vec::new()), "other split of s/r");
+}
+
+#[test]
+fn a_split_of_another_generator_scalar_is_refused_with_the_key_it_gives() {
+    // The same for the generator's scalar: a split of −z/r + 1 gives the key Q + G.
+    let (input, _) = signed(23);
+    let honest = SecpCall::new(input);
+    let claim = SecpCall { input, output: Some(key_plus(&honest, Secp256k1Affine::generator())) };
+    let other = |_: usize, call: &SecpCall| {
+        let scalar = fe_to_biguint(&(call.fixed_scalar() + Fq::ONE));
+        Hints { fixed_split: split(&scalar), ..call.hints() }
+    };
+    refused(&verdict_full(&shape(1), &one(claim), other, |_| Vec::new()), "other split of −z/r");
 }
 
 #[test]

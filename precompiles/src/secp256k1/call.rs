@@ -85,7 +85,8 @@ impl SecpCall {
     }
 
     /// What the circuit's prover witnesses beside the bytes: whether a curve point has
-    /// x = r, the square root `y` of `±(x³ + 7)`, and the split of `s/r` (see [`Hints`]).
+    /// x = r, the square root `y` of `±(x³ + 7)`, and the splits of `s/r` and `−z/r` (see
+    /// [`Hints`]).
     pub fn hints(&self) -> Hints {
         let r = scalar_in_range(&self.input[32..64]);
         let v =
@@ -103,17 +104,37 @@ impl SecpCall {
         };
         let want_odd = on_curve && v == 1;
         let y = if is_odd(&root) == want_odd { root } else { -root };
-        Hints { on_curve, y, split: glv::split(&fe_to_biguint(&self.variable_scalar())) }
+        Hints {
+            on_curve,
+            y,
+            variable_split: glv::split(&fe_to_biguint(&self.variable_scalar())),
+            fixed_split: glv::split(&fe_to_biguint(&self.fixed_scalar())),
+        }
     }
 
     /// The scalar of the variable-base multiplication, `s/r` mod n (1 in place of an `r` or
     /// `s` out of range), as the circuit computes it.
     pub fn variable_scalar(&self) -> Fq {
-        let scalar = |bytes| scalar_in_range(bytes).map_or(Fq::ONE, |v| biguint_to_fe(&v));
-        let r = scalar(&self.input[32..64]);
-        let s = scalar(&self.input[64..96]);
-        s * Option::<Fq>::from(r.invert()).expect("r is not zero")
+        let s = in_range_or_one(&self.input[64..96]);
+        s * self.r_inverse()
     }
+
+    /// The scalar of the generator, `−z/r` mod n (1 in place of an `r` out of range), as
+    /// the circuit computes it.
+    pub fn fixed_scalar(&self) -> Fq {
+        let z = BigUint::from_bytes_be(&self.input[0..32]) % modulus::<Fq>();
+        -biguint_to_fe::<Fq>(&z) * self.r_inverse()
+    }
+
+    fn r_inverse(&self) -> Fq {
+        let r = in_range_or_one(&self.input[32..64]);
+        Option::<Fq>::from(r.invert()).expect("r is not zero")
+    }
+}
+
+/// The big-endian integer of `bytes` as a scalar, or 1 if it is not in `0 < integer < n`.
+fn in_range_or_one(bytes: &[u8]) -> Fq {
+    scalar_in_range(bytes).map_or(Fq::ONE, |v| biguint_to_fe(&v))
 }
 
 /// The big-endian integer of `bytes`, if `0 < integer < n`.
@@ -131,8 +152,10 @@ pub struct Hints {
     /// is a square, as p ≡ 3 mod 4 and no point has y = 0). On the curve its parity is the
     /// recovery id's (for an id of 0 or 1).
     pub y: Fp,
-    /// The endomorphism split of the variable-base scalar `s/r` ([`glv::split`]).
-    pub split: glv::Split,
+    /// The endomorphism split of `R`'s scalar `s/r` ([`glv::split`]).
+    pub variable_split: glv::Split,
+    /// The endomorphism split of `G`'s scalar `−z/r`.
+    pub fixed_split: glv::Split,
 }
 
 /// Whether a field element's canonical integer is odd.

@@ -1,38 +1,38 @@
-//! The variable-base multiplication `u·R` through secp256k1's endomorphism (GLV): half the
-//! doublings of a plain 256-bit multiplication.
+//! secp256k1's endomorphism (GLV): a scalar as two 128-bit halves, so that a multiplication
+//! needs half the doublings of a plain 256-bit one.
 //!
 //! secp256k1 has `φ(x, y) = (β·x, y)` with `φ(P) = λ·P` for every point (β a cube root of 1
 //! mod p, λ the matching one mod n). Any `u` splits as `u ≡ ±k₁ ± k₂·λ (mod n)` with
 //! `k₁, k₂ < 2^128` ([`split`], the lattice basis of Gallant, Lambert and Vanstone as
-//! libsecp256k1 uses it), so `u·R = k₁·(±R) + k₂·(±φ(R))`: a two-point multiplication over
-//! 128-bit scalars, which shares its 128 doublings between the two points.
+//! libsecp256k1 uses it), so `u·P = k₁·(±P) + k₂·(±φ(P))`: two points over 128-bit scalars,
+//! which share their 128 doublings ([`super::joint`] multiplies both of a recovery's
+//! scalars this way).
 //!
-//! In-circuit ([`multiply`]) the split is the prover's witness, and three things bind it:
+//! In-circuit ([`bind`]) the split is the prover's witness, and three things bind it:
 //! - each `kᵢ` is two 64-bit limbs, split into bits by the multiplication itself;
 //! - each sign is a bit, which picks `±R` and `±φ(R)` (`−(x, y) = (x, −y)`);
 //! - `±k₁ ± k₂·λ − u ≡ 0 (mod n)`, checked on CRT integers built from the same limbs.
 //!
-//! As `R` has order n (the curve's group has prime order), the result is `u·R` whatever
-//! split the prover chose, provided it passes the check.
+//! As every point has order n (the curve's group has prime order), the result is `u·P`
+//! whatever split the prover chose, provided it passes the check.
 
 use circuits::Fr;
 use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::ff::WithSmallOrderMulGroup;
-use halo2_base::halo2_proofs::halo2curves::secp256k1::{Fp, Fq, Secp256k1Affine};
+use halo2_base::halo2_proofs::halo2curves::secp256k1::Fq;
 use halo2_base::utils::modulus;
 use halo2_base::QuantumCell::Constant;
 use halo2_base::{AssignedValue, Context};
 use halo2_ecc::bigint::{CRTInteger, OverflowInteger, ProperCrtUint};
-use halo2_ecc::ecc::{multi_scalar_multiply, EcPoint};
-use halo2_ecc::fields::{FieldChip, Selectable};
+use halo2_ecc::fields::FieldChip;
 use num_bigint::{BigInt, BigUint, Sign};
 
-use super::recover::{Chips, LIMB_BITS, NUM_LIMBS, WINDOW_BITS};
+use super::recover::{Chips, LIMB_BITS, NUM_LIMBS};
 
 /// Bits of each half of the split.
 pub const HALF_BITS: usize = 128;
 /// Bits of each limb the multiplication takes a half in.
-const SCALAR_LIMB_BITS: usize = 64;
+pub const SCALAR_LIMB_BITS: usize = 64;
 
 /// `u ≡ (−1)^k1_neg·k1 + (−1)^k2_neg·k2·λ (mod n)`, with `k1, k2 < 2^128`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,42 +136,24 @@ fn load_half(
     ([low, high], neg, integer)
 }
 
-/// `u·point` through the prover's `split` of `u` (below n), with the split
-/// bound to `u` mod n; `point` must be a curve point (of order n).
-pub fn multiply(
+/// Loads the prover's `split` of `u` (below n) and binds it to `u`:
+/// `±k₁ ± k₂·λ − u ≡ 0 (mod n)`. The limbs are bounded to 64 bits where the
+/// multiplication ([`super::joint`]) takes them apart into bits.
+pub fn bind(
     ctx: &mut Context<Fr>,
     chips: &Chips<'_>,
-    point: EcPoint<Fr, ProperCrtUint<Fr>>,
     u: ProperCrtUint<Fr>,
     split: Split,
-) -> (EcPoint<Fr, ProperCrtUint<Fr>>, SplitCells) {
-    let (fp, fq) = (&chips.fp, &chips.fq);
+) -> SplitCells {
+    let fq = &chips.fq;
     let (k1, k1_neg, k1_signed) = load_half(ctx, chips, split.k1, split.k1_neg);
     let (k2, k2_neg, k2_signed) = load_half(ctx, chips, split.k2, split.k2_neg);
-
-    // ±k₁ ± k₂·λ − u ≡ 0 (mod n).
     let lambda = fq.load_constant(ctx, Fq::ZETA);
     let k2_lambda = fq.mul_no_carry(ctx, k2_signed, lambda);
     let sum = fq.add_no_carry(ctx, k1_signed, k2_lambda);
     let difference = fq.sub_no_carry(ctx, sum, u);
     fq.check_carry_mod_to_zero(ctx, difference);
-
-    // ±R and ±φ(R) = (β·x, ±y).
-    let beta = fp.load_constant(ctx, Fp::ZETA);
-    let x_beta = fp.mul(ctx, point.x.clone(), beta);
-    let minus_y = fp.negate(ctx, point.y.clone());
-    let y1 = fp.select(ctx, minus_y.clone(), point.y.clone(), k1_neg);
-    let y2 = fp.select(ctx, minus_y, point.y.clone(), k2_neg);
-    let points = [EcPoint::new(point.x, y1), EcPoint::new(x_beta, y2)];
-    let product = multi_scalar_multiply::<_, _, Secp256k1Affine>(
-        fp,
-        ctx,
-        &points,
-        vec![k1.to_vec(), k2.to_vec()],
-        SCALAR_LIMB_BITS,
-        WINDOW_BITS,
-    );
-    (product, SplitCells { k1, k2, k1_neg, k2_neg })
+    SplitCells { k1, k2, k1_neg, k2_neg }
 }
 
 #[cfg(test)]
@@ -179,7 +161,7 @@ mod tests {
     use super::*;
     use halo2_base::halo2_proofs::halo2curves::ff::{Field, PrimeField};
     use halo2_base::halo2_proofs::halo2curves::group::Curve;
-    use halo2_base::halo2_proofs::halo2curves::secp256k1::Secp256k1;
+    use halo2_base::halo2_proofs::halo2curves::secp256k1::{Fp, Secp256k1};
     use halo2_base::halo2_proofs::halo2curves::CurveAffine;
     use halo2_base::utils::{biguint_to_fe, fe_to_biguint};
     use rand::SeedableRng;

@@ -5,7 +5,8 @@
 //! - [`call`]: a call on the host (its bytes, the executor's answer, the prover's hints).
 //! - [`batch`]: a batch of calls and its chain values.
 //! - [`recover`]: one recovery in-circuit, failures included, on halo2-ecc; [`glv`]: its
-//!   variable-base multiplication through the curve's endomorphism.
+//!   scalars split through the curve's endomorphism; [`joint`]: its `u₁·R + u₂·G` in one
+//!   pass.
 //! - [`circuit`]: the batch circuit's slots and chain; [`prove`]: keys, proofs and
 //!   verification.
 //!
@@ -20,6 +21,7 @@ pub mod batch;
 pub mod call;
 pub mod circuit;
 pub mod glv;
+pub mod joint;
 pub mod prove;
 pub mod recover;
 

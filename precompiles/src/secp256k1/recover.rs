@@ -11,10 +11,10 @@
 //! - `y` is reduced and its parity equals `v` (when `v_ok` and `on_curve`), so `R = (x, y)`
 //!   is the point the recovery id names. Off the curve, `R` is the generator instead, so
 //!   the arithmetic below always runs on a curve point.
-//! - `Q = (s/r)·R + (−z/r)·G` (mod n, with 1 in place of an out-of-range `r` or `s`):
-//!   one variable-base multiplication (through the endomorphism, [`super::glv`]) and one
-//!   fixed-base one, summed by `EccChip::sum`, which handles `(s/r)·R = ±(z/r)·G`
-//!   (doubling, and a sum at infinity).
+//! - `Q = (s/r)·R + (−z/r)·G` (mod n, with 1 in place of an out-of-range `r` or `s`): both
+//!   scalars split through the endomorphism ([`super::glv`]) and multiplied in one pass
+//!   over shared doublings ([`super::joint`]), which gives `(0, 0)` for `Q = ∞` and needs no
+//!   case of its own for `(s/r)·R = (−z/r)·G`.
 //! - `success = r_ok ∧ s_ok ∧ v_ok ∧ on_curve ∧ Q ≠ ∞`, and each output limb equals
 //!   `success · Q`'s reduced limb: the key on success, zeros on failure.
 //!
@@ -29,18 +29,19 @@ use halo2_base::utils::{biguint_to_fe, decompose_biguint, fe_to_biguint, modulus
 use halo2_base::QuantumCell::{Constant, Existing};
 use halo2_base::{AssignedValue, Context};
 use halo2_ecc::bigint::{CRTInteger, OverflowInteger, ProperCrtUint};
-use halo2_ecc::ecc::{fixed_base, EcPoint, EccChip};
+use halo2_ecc::ecc::EcPoint;
 use halo2_ecc::fields::{fp::FpChip, FieldChip, Selectable};
 use num_bigint::BigUint;
 
 use super::call::{Hints, SecpCall, INPUT_BYTES, OUTPUT_BYTES};
 use super::glv::{self, SplitCells};
+use super::joint;
 
 /// Bits per CRT limb of the secp256k1 field elements.
 pub const LIMB_BITS: usize = 88;
 /// Limbs per field element (3 × 88 ≥ 256).
 pub const NUM_LIMBS: usize = 3;
-/// Window of the variable-base and fixed-base multiplications.
+/// Bits per window of the joint multiplication ([`super::joint`]).
 pub const WINDOW_BITS: usize = 4;
 
 /// The chips a recovery uses.
@@ -89,8 +90,10 @@ pub struct CallCells {
     pub at_infinity: AssignedValue<Fr>,
     /// The limbs of the computed `Q.x` (before the success select).
     pub key_x: Vec<AssignedValue<Fr>>,
-    /// The endomorphism split of `s/r`.
-    pub split: SplitCells,
+    /// The endomorphism split of `s/r`, `R`'s scalar.
+    pub variable_split: SplitCells,
+    /// The endomorphism split of `−z/r`, `G`'s scalar.
+    pub fixed_split: SplitCells,
 }
 
 /// A word and its four bytes, little end first.
@@ -289,17 +292,9 @@ pub fn recover_call(
     let u1 = fq.enforce_less_than(ctx, u1).inner().clone();
     let u2 = fq.neg_divide_unsafe(ctx, z, r_scalar);
     let u2 = fq.enforce_less_than(ctx, u2).inner().clone();
-    let ecc = EccChip::new(fp);
-    let (c, split) = glv::multiply(ctx, chips, r_point, u1, hints.split);
-    let d = fixed_base::scalar_multiply(
-        fp,
-        ctx,
-        &generator,
-        u2.limbs().to_vec(),
-        LIMB_BITS,
-        WINDOW_BITS,
-    );
-    let q = ecc.sum::<Secp256k1Affine>(ctx, [c, d]);
+    let variable_split = glv::bind(ctx, chips, u1, hints.variable_split);
+    let fixed_split = glv::bind(ctx, chips, u2, hints.fixed_split);
+    let q = joint::multiply(ctx, chips, r_point, &variable_split, &fixed_split);
     let at_infinity = fp.is_zero(ctx, q.y.clone());
     let key_x = fp.enforce_less_than(ctx, q.x.clone()).inner().clone();
     let key_y = fp.enforce_less_than(ctx, q.y).inner().clone();
@@ -334,6 +329,7 @@ pub fn recover_call(
         parity,
         at_infinity,
         key_x: key_x.limbs().to_vec(),
-        split,
+        variable_split,
+        fixed_split,
     }
 }
